@@ -1,0 +1,153 @@
+"""``analyze()`` — the one pipeline — and the frozen :class:`Analysis` record.
+
+The CLI, the web app and notebooks all call :func:`analyze`; none of them
+computes anything itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .forecast import registry
+from .forecast.registry import ForecastResult
+from .labels import describe
+from .random import SeedLike, as_seed_sequence
+from .scenario.draws import Draws, point_draws, sample
+from .scenario.schema import Scenario
+from .utility import no_deal_values, utility, utility_weights
+
+__all__ = ["Analysis", "analyze", "fingerprint"]
+
+
+def fingerprint(scenario: Scenario) -> str:
+    """sha256 of the validated scenario's canonical JSON (formatting and comments do not count)."""
+    canon = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canon.encode()).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything one run produced, and how: inputs' fingerprint, seed, draws, version."""
+
+    scenario: Scenario = field(repr=False)
+    fingerprint: str
+    seed: int | None
+    draws: int
+    version: str
+    models: tuple[str, ...]
+    forecasts: dict[str, ForecastResult] = field(repr=False)
+    status_quo_utility: np.ndarray = field(repr=False)
+    no_deal: np.ndarray = field(repr=False)
+    inputs: Draws = field(repr=False)
+    seconds: float = field(default=0.0, compare=False)
+
+    def forecast_user(self, model: str) -> np.ndarray:
+        """A model's outcome (N, I) on the issues' own scales."""
+        return self.inputs.to_user(self.forecasts[model].outcome)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: every number in the issues' own units, with its meaning."""
+        s = self.scenario
+        d = self.inputs
+        out: dict[str, Any] = {
+            "detente_version": self.version,
+            "scenario": {"id": s.id, "title": s.title, "as_of": s.as_of.isoformat()},
+            "fingerprint": self.fingerprint,
+            "seed": self.seed,
+            "draws": self.draws,
+            "models": list(self.models),
+        }
+        out["actors"] = [
+            {
+                "id": a.id,
+                "name": a.name,
+                "capability": a.capability,
+                "capability_share": a.capability / sum(x.capability for x in s.actors),
+                "status_quo_utility": _stat(self.status_quo_utility[:, k]),
+                "no_deal_value": _stat(self.no_deal[:, k]),
+                "sources": list(a.sources),
+            }
+            for k, a in enumerate(s.actors)
+        ]
+        issues = []
+        for j, iss in enumerate(s.issues):
+            fc = {}
+            for m in self.models:
+                vals = self.forecast_user(m)[:, j]
+                st = _stat(vals)
+                st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
+                fc[m] = st
+            issues.append({
+                "id": iss.id,
+                "name": iss.name,
+                "scale": list(iss.scale),
+                "unit": iss.unit,
+                "status_quo": iss.status_quo,
+                "status_quo_meaning": describe(iss, iss.status_quo),
+                "positions": {
+                    a: {"position": st.position, "salience": st.salience}
+                    for a, by_issue in s.stances.items()
+                    for i2, st in by_issue.items() if i2 == iss.id
+                },
+                "forecast": fc,
+            })
+        out["issues"] = issues
+        return out
+
+
+def _stat(x: np.ndarray) -> dict[str, Any]:
+    x = np.asarray(x, dtype=float)
+    ok = x[~np.isnan(x)]
+    if ok.size == 0:
+        return {"mean": None, "sd": None, "p05": None, "p50": None, "p95": None}
+    if ok.size == 1:
+        v = float(ok[0])
+        return {"mean": v, "sd": 0.0, "p05": v, "p50": v, "p95": v}
+    p05, p50, p95 = np.percentile(ok, [5, 50, 95])
+    return {"mean": float(ok.mean()), "sd": float(ok.std(ddof=1)), "p05": float(p05),
+            "p50": float(p50), "p95": float(p95)}
+
+
+def analyze(
+    scenario: Scenario,
+    *,
+    draws: int = 1,
+    seed: SeedLike = None,
+    models: tuple[str, ...] | None = None,
+) -> Analysis:
+    """Run every analysis on a scenario.
+
+    ``draws=1`` (default) analyses the point estimate; ``draws > 1`` samples
+    that many variants from the scenario's ``uncertainty`` section. The seed is
+    recorded (fresh OS entropy when ``seed`` is None and draws > 1).
+    """
+    t0 = time.perf_counter()
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise ValueError(f"draws must be a whole number ≥ 1; got {draws!r}")
+    if draws == 1 and seed is None:
+        d = point_draws(scenario)
+        seed_rec: int | None = None
+    else:
+        ss = as_seed_sequence(seed)
+        d = sample(scenario, int(draws), ss) if draws > 1 else point_draws(scenario)
+        seed_rec = int(ss.entropy) if isinstance(ss.entropy, int) else None
+    chosen = tuple(models) if models is not None else registry.names()
+    forecasts = {}
+    for name in chosen:
+        model = registry.get(name)
+        forecasts[name] = model.fn(d.capability, d.position, d.salience)
+    w = utility_weights(d.salience)
+    uq = utility(d.status_quo, d.position, w)
+    nd = no_deal_values(d, 0.0)
+    return Analysis(
+        scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
+        version=__version__, models=chosen, forecasts=forecasts, status_quo_utility=uq,
+        no_deal=nd, inputs=d, seconds=time.perf_counter() - t0,
+    )

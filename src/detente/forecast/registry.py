@@ -1,0 +1,94 @@
+"""The forecast-model registry: models register by name with metadata.
+
+A forecast model is a plain function ``f(capability, position, salience, **params)``
+taking arrays with a leading draw axis — capability (N, A), position and
+salience (N, A, I), positions normalised to [0, 1] — and returning a frozen
+:class:`ForecastResult`. Registering a name twice is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ForecastModel", "ForecastResult", "get", "models", "names", "register"]
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastResult:
+    """A forecast: predicted outcome per issue for every draw, and how it was produced.
+
+    ``outcome`` is (N, I) in normalised units; ``path`` (N, R, I) holds the
+    outcome after each round for dynamic models (None for static ones);
+    ``trail`` holds human-readable explanation records (draw 0).
+    """
+
+    model: str
+    params: dict[str, Any]
+    outcome: np.ndarray
+    path: np.ndarray | None = None
+    trail: tuple[dict[str, Any], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "params": dict(self.params),
+            "outcome": self.outcome.tolist(),
+            "path": None if self.path is None else self.path.tolist(),
+            "trail": list(self.trail),
+        }
+
+
+@dataclass(frozen=True)
+class ForecastModel:
+    """Metadata of a registered forecast model."""
+
+    name: str
+    title: str
+    fn: Callable[..., ForecastResult]
+    summary: str
+    references: tuple[str, ...]
+    dynamic: bool = False
+
+
+_REGISTRY: dict[str, ForecastModel] = {}
+
+
+def register(
+    name: str, *, title: str, summary: str, references: tuple[str, ...] = (),
+    dynamic: bool = False,
+) -> Callable[[Callable[..., ForecastResult]], Callable[..., ForecastResult]]:
+    """Decorator: register a forecast model function under ``name``."""
+
+    def deco(fn: Callable[..., ForecastResult]) -> Callable[..., ForecastResult]:
+        if name in _REGISTRY:
+            raise ValueError(f"a forecast model named {name!r} is already registered")
+        _REGISTRY[name] = ForecastModel(name, title, fn, summary, tuple(references), dynamic)
+        return fn
+
+    return deco
+
+
+def get(name: str) -> ForecastModel:
+    _load_builtins()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no forecast model {name!r}; known: {', '.join(_REGISTRY)}") from None
+
+
+def names() -> tuple[str, ...]:
+    _load_builtins()
+    return tuple(_REGISTRY)
+
+
+def models() -> tuple[ForecastModel, ...]:
+    _load_builtins()
+    return tuple(_REGISTRY.values())
+
+
+def _load_builtins() -> None:
+    from . import central  # noqa: F401  (registers on import)

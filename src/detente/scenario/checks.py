@@ -1,0 +1,356 @@
+"""Checks that relate one part of a scenario file to another.
+
+They run on the raw YAML data (defensively: the structure may itself be
+broken), so that reference errors are reported together with type errors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import Problem
+from .load import Positions, _fmt, did_you_mean
+from .schema import _CALL, _parse_call
+
+__all__ = ["PARAMETER_PATTERNS", "check_references", "parameter_bounds"]
+
+PARAMETER_PATTERNS = (
+    "actors.<actor>.capability",
+    "issues.<issue>.status_quo",
+    "stances.<actor>.<issue>.position",
+    "stances.<actor>.<issue>.salience",
+    "no_deal.<actor>.cost",
+    "no_deal.<actor>.drift",
+    "no_deal.<actor>.value",
+    "no_deal.<actor>.expects.<issue>",
+)
+
+
+def _items(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _dict(v: Any) -> dict[Any, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+def _scales(data: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    out = {}
+    for it in _items(data.get("issues")):
+        it = _dict(it)
+        sc = it.get("scale", [0, 100])
+        if isinstance(sc, list) and len(sc) == 2 and all(_num(x) is not None for x in sc):
+            lo, hi = float(sc[0]), float(sc[1])
+            if lo < hi and isinstance(it.get("id"), str):
+                out[it["id"]] = (lo, hi)
+    return out
+
+
+def parameter_bounds(
+    path: str, data: dict[str, Any]
+) -> tuple[tuple[float, float] | None, str | None]:
+    """Resolve an uncertainty path: (bounds of the parameter, or None; error text or None)."""
+    parts = path.split(".")
+    actors = {a.get("id") for a in map(_dict, _items(data.get("actors")))}
+    issues = {i.get("id") for i in map(_dict, _items(data.get("issues")))}
+    scales = _scales(data)
+    inf = (-math.inf, math.inf)
+
+    def unknown(kind: str, name: str, options: set[Any]) -> str:
+        guess = did_you_mean(name, [o for o in options if isinstance(o, str)])
+        return f"no {kind} {name!r}" + (f" (did you mean {guess!r}?)" if guess else "")
+
+    head = parts[0]
+    if head == "actors" and len(parts) == 3 and parts[2] == "capability":
+        if parts[1] not in actors:
+            return None, unknown("actor", parts[1], actors)
+        return (0.0, math.inf), None
+    if head == "issues" and len(parts) == 3 and parts[2] == "status_quo":
+        if parts[1] not in issues:
+            return None, unknown("issue", parts[1], issues)
+        return scales.get(parts[1], inf), None
+    if head == "stances" and len(parts) == 4 and parts[3] in ("position", "salience"):
+        if parts[1] not in actors:
+            return None, unknown("actor", parts[1], actors)
+        if parts[2] not in issues:
+            return None, unknown("issue", parts[2], issues)
+        st = _dict(_dict(data.get("stances")).get(parts[1]))
+        if parts[2] not in st:
+            return None, (f"actor {parts[1]!r} has no stance on {parts[2]!r}; "
+                          "add it under `stances` first")
+        if parts[3] == "salience":
+            return (0.0, 1.0), None
+        return scales.get(parts[2], inf), None
+    if head == "no_deal" and len(parts) == 3 and parts[2] in ("cost", "drift", "value"):
+        if parts[1] not in actors:
+            return None, unknown("actor", parts[1], actors)
+        return inf, None
+    if head == "no_deal" and len(parts) == 4 and parts[2] == "expects":
+        if parts[1] not in actors:
+            return None, unknown("actor", parts[1], actors)
+        if parts[3] not in issues:
+            return None, unknown("issue", parts[3], issues)
+        return scales.get(parts[3], inf), None
+    return None, (f"{path!r} is not an uncertain parameter; use one of: "
+                  + ", ".join(PARAMETER_PATTERNS))
+
+
+def _dist_location(d: dict[str, Any]) -> Iterator[tuple[str, float]]:
+    """The values of a distribution that must lie within the parameter's bounds."""
+    kind = d.get("dist")
+    keys = {
+        "normal": ("mean",),
+        "truncnormal": ("low", "high"),
+        "uniform": ("low", "high"),
+        "triangular": ("low", "mode", "high"),
+        "beta": ("low", "high"),
+        "lognormal": (),
+        "choice": (),
+    }.get(kind, ())
+    for k in keys:
+        v = _num(d.get(k, 0.0 if k == "low" and kind == "beta" else
+                       1.0 if k == "high" and kind == "beta" else None))
+        if v is not None:
+            yield k, v
+    if kind == "choice":
+        for i, v in enumerate(_items(d.get("values"))):
+            if _num(v) is not None:
+                yield f"values[{i}]", float(v)
+
+
+def _dist_consistency(d: dict[str, Any]) -> list[str]:
+    kind = d.get("dist")
+    out = []
+    lo = _num(d.get("low", 0.0 if kind == "beta" else None))
+    hi = _num(d.get("high", 1.0 if kind == "beta" else None))
+    if kind in ("uniform", "truncnormal", "beta", "triangular") and lo is not None and hi is not None:
+        if not lo < hi:
+            out.append(f"low ({lo:g}) must be less than high ({hi:g})")
+    if kind == "triangular":
+        mode = _num(d.get("mode"))
+        if None not in (lo, hi, mode) and not (lo <= mode <= hi):  # type: ignore[operator]
+            out.append(f"mode ({mode:g}) must lie between low ({lo:g}) and high ({hi:g})")
+    if kind == "choice":
+        vals, ws = _items(d.get("values")), d.get("weights")
+        if isinstance(ws, list):
+            if len(ws) != len(vals):
+                out.append(f"choice has {len(vals)} values but {len(ws)} weights")
+            elif all(_num(w) is not None for w in ws) and sum(ws) <= 0:
+                out.append("choice weights must not all be 0")
+    return out
+
+
+def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Problem]:
+    """Every cross-reference and cross-field problem in the raw scenario data."""
+    problems: list[Problem] = []
+
+    def add(path: tuple[Any, ...], msg: str, hint: str | None = None, key: bool = False) -> None:
+        line, col = pos.locate(path, key=key)
+        problems.append(Problem(line, col, _fmt(path), msg, hint, file=file))
+
+    def ids(section: str) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(_items(data.get(section))):
+            ident = _dict(item).get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in seen:
+                first = pos.locate((section, seen[ident]))[0]
+                add((section, i, "id"), f"duplicate id {ident!r} (first used at line {first})",
+                    "every id in a section must be unique")
+            else:
+                seen[ident] = i
+        return seen
+
+    actors = ids("actors")
+    issues = ids("issues")
+    sources = ids("sources")
+    tables = ids("tables")
+    ids("questions")
+    scales = _scales(data)
+
+    def ref(path: tuple[Any, ...], name: Any, kind: str, known: dict[str, int], key=False) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name in known:
+            return True
+        guess = did_you_mean(name, list(known))
+        hint = (f"did you mean {guess!r}? " if guess else "") + (
+            f"defined {kind}s: {', '.join(known) or '(none)'}"
+        )
+        add(path, f"{name!r} is not a defined {kind}", hint, key=key)
+        return False
+
+    def in_scale(path: tuple[Any, ...], issue: Any, value: Any, what: str) -> None:
+        v = _num(value)
+        if v is None or issue not in scales:
+            return
+        lo, hi = scales[issue]
+        if not lo <= v <= hi:
+            add(path, f"{what} must be within the issue's scale [{lo:g}, {hi:g}]; got {v:g}",
+                f"issue {issue!r} runs from {lo:g} to {hi:g}")
+
+    # issues: scale, status quo, anchors
+    for i, it in enumerate(_items(data.get("issues"))):
+        it = _dict(it)
+        sc = it.get("scale")
+        if (isinstance(sc, list) and len(sc) == 2 and all(_num(x) is not None for x in sc)
+                and not sc[0] < sc[1]):
+            add(("issues", i, "scale"), f"the scale's lo must be less than hi; got [{sc[0]}, {sc[1]}]",
+                "write the scale as [lo, hi]; to reverse a scale, relabel its anchors instead")
+        if isinstance(sc, list) and len(sc) != 2:
+            add(("issues", i, "scale"), f"a scale is [lo, hi]; got {len(sc)} values",
+                "write the scale as [lo, hi], e.g. [0, 100]")
+        iid = it.get("id")
+        in_scale(("issues", i, "status_quo"), iid, it.get("status_quo"), "the status quo")
+        for k in _dict(it.get("anchors")):
+            in_scale(("issues", i, "anchors", k), iid, k, "an anchor point")
+
+    # stances
+    stances = _dict(data.get("stances"))
+    weight: dict[str, float] = {k: 0.0 for k in issues}
+    for aid, st in stances.items():
+        ok = ref(("stances", aid), aid, "actor", actors, key=True)
+        for iid, s in _dict(st).items():
+            if ref(("stances", aid, iid), iid, "issue", issues, key=True):
+                s = _dict(s)
+                in_scale(("stances", aid, iid, "position"), iid, s.get("position"), "position")
+                sal = _num(s.get("salience"))
+                if ok and sal is not None and sal > 0:
+                    weight[iid] = weight.get(iid, 0.0) + sal
+    if isinstance(data.get("stances"), dict):
+        for iid, w in weight.items():
+            if w == 0.0 and iid in scales:
+                add(("issues", issues[iid]),
+                    f"no actor has a stance with salience > 0 on issue {iid!r}",
+                    "add at least one stance on it under `stances`, or remove the issue")
+
+    # no deal
+    for aid, nd in _dict(data.get("no_deal")).items():
+        ref(("no_deal", aid), aid, "actor", actors, key=True)
+        for iid, v in _dict(_dict(nd).get("expects")).items():
+            if ref(("no_deal", aid, "expects", iid), iid, "issue", issues, key=True):
+                in_scale(("no_deal", aid, "expects", iid), iid, v, "an expected value")
+
+    # tables
+    for t, tb in enumerate(_items(data.get("tables"))):
+        members = _items(_dict(tb).get("members"))
+        seen = set()
+        for m, a in enumerate(members):
+            ref(("tables", t, "members", m), a, "actor", actors)
+            if isinstance(a, str) and a in seen:
+                add(("tables", t, "members", m), f"{a!r} is listed twice at this table")
+            seen.add(a)
+        if isinstance(_dict(tb).get("members"), list) and len(seen) < 2:
+            add(("tables", t, "members"), "a table needs at least two members",
+                "list every actor sitting at this table")
+
+    # implementation veto players
+    seen_veto: set[str] = set()
+    for k, imp in enumerate(_items(data.get("implementation"))):
+        imp = _dict(imp)
+        a = imp.get("actor")
+        ref(("implementation", k, "actor"), a, "actor", actors)
+        if isinstance(a, str):
+            if a in seen_veto:
+                add(("implementation", k, "actor"), f"{a!r} is listed twice as a veto player",
+                    "merge the two entries")
+            seen_veto.add(a)
+        for j, iid in enumerate(_items(imp.get("issues"))):
+            ref(("implementation", k, "issues", j), iid, "issue", issues)
+
+    # source citations anywhere (except the definitions themselves)
+    def walk(v: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k == "sources" and path != () and isinstance(x, list):
+                    for j, sid in enumerate(x):
+                        ref(path + ("sources", j), sid, "source", sources)
+                else:
+                    walk(x, path + (k,))
+        elif isinstance(v, list) and path != ("sources",):
+            for j, x in enumerate(v):
+                walk(x, path + (j,))
+
+    walk(data, ())
+
+    # uncertainty
+    for upath, spec in _dict(data.get("uncertainty")).items():
+        where = ("uncertainty", upath)
+        if not isinstance(upath, str):
+            continue
+        bounds, err = parameter_bounds(upath, data)
+        if err:
+            add(where, err, "see `uncertainty` in docs/reference/scenario-format.md", key=True)
+            continue
+        d = spec.get("distribution") if isinstance(spec, dict) and "distribution" in spec else spec
+        if isinstance(d, str) and _CALL.match(d):
+            try:
+                d = _parse_call(d)
+            except Exception:  # reported by the schema
+                continue
+        d = _dict(d)
+        for msg in _dist_consistency(d):
+            add(where, msg)
+        if bounds is not None:
+            lo, hi = bounds
+            for name, v in _dist_location(d):
+                if not lo <= v <= hi:
+                    add(where, f"the distribution's {name} ({v:g}) lies outside the parameter's "
+                        f"range [{lo:g}, {hi:g}]",
+                        "samples are kept within the parameter's range; centre the "
+                        "distribution inside it")
+
+    # questions
+    qtables = tables
+    for q, qu in enumerate(_items(data.get("questions"))):
+        _check_pred(_dict(qu).get("when"), ("questions", q, "when"), add, ref, actors, issues,
+                    qtables)
+    return problems
+
+
+def _check_pred(p: Any, path, add, ref, actors, issues, tables) -> None:
+    from ..forecast import registry
+
+    if not isinstance(p, dict) or len(p) != 1:
+        return
+    (kind, args), = p.items()
+    if kind in ("all", "any"):
+        for i, sub in enumerate(_items(args)):
+            _check_pred(sub, path + (kind, i), add, ref, actors, issues, tables)
+        return
+    if kind == "not":
+        _check_pred(args, path + ("not",), add, ref, actors, issues, tables)
+        return
+    args = _dict(args)
+    here = path + (kind,)
+    if "table" in args:
+        ref(here + ("table",), args["table"], "table", tables)
+    if "actor" in args:
+        ref(here + ("actor",), args["actor"], "actor", actors)
+    if "issue" in args:
+        ref(here + ("issue",), args["issue"], "issue", issues)
+    if kind == "outcome":
+        src = args.get("source", "compromise")
+        models = registry.names()
+        if isinstance(src, str) and src not in models and src not in tables:
+            options = list(models) + list(tables)
+            guess = did_you_mean(src, options)
+            add(here + ("source",), f"{src!r} is neither a forecast model nor a table",
+                (f"did you mean {guess!r}? " if guess else "") + "choose one of: "
+                + ", ".join(options))
+        if args.get("at_least") is None and args.get("at_most") is None:
+            add(here, "an outcome condition needs at_least, at_most or both",
+                "e.g. {issue: territory, at_least: 60}")
+    if kind == "equilibrium":
+        add(here, "equilibrium conditions need the scenario's `conflict` section, "
+            "which this version of detente does not read yet",
+            "remove this condition for now")

@@ -1,0 +1,393 @@
+"""Load a scenario file: YAML with positions → validated, immutable :class:`Scenario`.
+
+Loading is all-or-nothing. Every problem found (YAML syntax, types, ranges,
+unknown keys, dangling references, …) is collected and raised at once as a
+:class:`~detente.errors.ScenarioError` whose problems carry file, line, column,
+field path and a hint. Nothing in the file is ever evaluated as code: YAML is
+read with the safe loader, and distributions are parsed by a small grammar.
+
+Defences against hostile or broken input: a size limit checked before reading,
+binary detection, a cap on the number of nodes after alias expansion (YAML
+"billion laughs"), a nesting-depth cap (also catches recursive aliases).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem, ScenarioError
+from .schema import Scenario
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "load_scenario", "loads_scenario", "read_yaml"]
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Largest scenario file accepted (10 MiB). Real scenarios are a few kB."""
+MAX_NODES = 200_000
+"""Most YAML nodes after alias expansion (guards against alias bombs)."""
+MAX_DEPTH = 64
+"""Deepest nesting accepted."""
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+PathT = tuple[Union[str, int], ...]
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) sits in the file: path → (line, column)."""
+
+    values: dict[PathT, tuple[int, int]]
+    keys: dict[PathT, tuple[int, int]]
+
+    def locate(self, path: PathT, *, key: bool = False) -> tuple[int | None, int | None]:
+        if key and path in self.keys:
+            return self.keys[path]
+        p = tuple(path)
+        while p:
+            if p in self.values:
+                return self.values[p]
+            p = p[:-1]
+        return self.values.get((), (None, None))
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _walk(node: yaml.Node, problems: list[Problem], file: str) -> tuple[Any, Positions]:
+    """Build plain Python data from a composed node tree, recording positions."""
+    ctor = yaml.constructor.SafeConstructor()
+    values: dict[PathT, tuple[int, int]] = {}
+    keys: dict[PathT, tuple[int, int]] = {}
+    count = 0
+
+    def pos(n: yaml.Node) -> tuple[int, int]:
+        return n.start_mark.line + 1, n.start_mark.column + 1
+
+    def scalar(n: yaml.Node, path: PathT) -> Any:
+        try:
+            return ctor.construct_object(n, deep=True)
+        except yaml.constructor.ConstructorError:
+            line, col = pos(n)
+            problems.append(Problem(line, col, _fmt(path), f"unsupported YAML tag {n.tag!r}",
+                                    "remove the tag; scenario files hold plain values only",
+                                    file=file))
+        except (ValueError, OverflowError) as e:
+            line, col = pos(n)
+            problems.append(Problem(line, col, _fmt(path), f"cannot read {n.value!r}: {e}",
+                                    "dates are written YYYY-MM-DD", file=file))
+        return n.value
+
+    def build(n: yaml.Node, path: PathT, depth: int) -> Any:
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise _TooBig
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        values[path] = pos(n)
+        if isinstance(n, yaml.ScalarNode):
+            return scalar(n, path)
+        if isinstance(n, yaml.SequenceNode):
+            return [build(c, path + (i,), depth + 1) for i, c in enumerate(n.value)]
+        if isinstance(n, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for knode, vnode in n.value:
+                if knode.tag == "tag:yaml.org,2002:merge":
+                    line, col = pos(knode)
+                    problems.append(
+                        Problem(line, col, _fmt(path), "merge keys ('<<') are not supported",
+                                "write the fields out in full", file=file)
+                    )
+                    continue
+                if not isinstance(knode, yaml.ScalarNode):
+                    line, col = pos(knode)
+                    problems.append(
+                        Problem(line, col, _fmt(path), "a mapping key must be a plain value",
+                                "use a name or number as the key", file=file)
+                    )
+                    continue
+                k = scalar(knode, path)
+                try:
+                    hash(k)
+                except TypeError:  # pragma: no cover - scalars are hashable
+                    k = str(k)
+                if k in out:
+                    line, col = pos(knode)
+                    first = keys.get(path + (k,), (None, None))[0]
+                    problems.append(
+                        Problem(line, col, _fmt(path + (k,)),
+                                f"duplicate key {k!r} (first defined at line {first})",
+                                "remove one of the two entries or give it another name",
+                                file=file)
+                    )
+                    continue
+                keys[path + (k,)] = pos(knode)
+                out[k] = build(vnode, path + (k,), depth + 1)
+            return out
+        raise TypeError(f"unexpected YAML node {n!r}")  # pragma: no cover
+
+    data = build(node, (), 0)
+    return data, Positions(values, keys)
+
+
+def _fmt(path: PathT) -> str:
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
+def read_yaml(
+    text: str | bytes, *, file: str = "<string>"
+) -> tuple[Any, Positions, list[Problem]]:
+    """Parse YAML safely into plain data, positions and non-fatal problems (duplicate keys).
+
+    Fatal problems (syntax, size, binary, bombs) raise ScenarioError at once.
+    """
+    if isinstance(text, bytes):
+        text = _decode(text, file)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise ScenarioError([_too_large(len(text.encode("utf-8", "surrogatepass")), file)], file)
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise ScenarioError(
+            [Problem(1, 1, "", "the file is empty",
+                     "start from a template: `detente new NAME` writes a commented scenario",
+                     file=file)],
+            file,
+        )
+    problems: list[Problem] = []
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        msg = f"YAML syntax error: {e.problem or e.context}"
+        if e.context and e.problem:
+            msg += f" ({e.context})"
+        raise ScenarioError(
+            [Problem(line, col, "", msg,
+                     "check indentation (spaces, not tabs), colons and quotes around this line",
+                     file=file)],
+            file,
+        ) from None
+    except yaml.YAMLError as e:
+        raise ScenarioError([Problem(None, None, "", f"YAML error: {e}", None, file=file)],
+                            file) from None
+    except RecursionError:
+        raise ScenarioError([_too_deep(file)], file) from None
+    nodes = [n for n in nodes if n is not None]
+    if len(nodes) != 1:
+        if not nodes:
+            raise ScenarioError([Problem(1, 1, "", "the file is empty",
+                                         "start from `detente new NAME`", file=file)], file)
+        line = nodes[1].start_mark.line + 1
+        raise ScenarioError(
+            [Problem(line, 1, "", "the file holds more than one YAML document ('---')",
+                     "keep one scenario per file", file=file)],
+            file,
+        )
+    try:
+        data, positions = _walk(nodes[0], problems, file)
+    except _TooBig:
+        raise ScenarioError(
+            [Problem(None, None, "",
+                     f"the file expands to more than {MAX_NODES:,} values "
+                     "(aliases/anchors expanded); refusing to load it",
+                     "this looks like a YAML alias bomb; write the values out instead of "
+                     "nesting aliases", file=file)],
+            file,
+        ) from None
+    except (_TooDeep, RecursionError):
+        raise ScenarioError([_too_deep(file)], file) from None
+    return data, positions, problems
+
+
+def _too_deep(file: str) -> Problem:
+    return Problem(None, None, "",
+                   f"the file nests deeper than {MAX_DEPTH} levels (or an alias refers to itself)",
+                   "a scenario needs only a few levels of nesting", file=file)
+
+
+def _too_large(size: int, file: str) -> Problem:
+    return Problem(None, None, "",
+                   f"the file is {size / 1024 / 1024:.1f} MB; the limit is "
+                   f"{MAX_BYTES / 1024 / 1024:.0f} MB",
+                   "a scenario is a few kilobytes of YAML; is this the right file?", file=file)
+
+
+def _decode(data: bytes, file: str) -> str:
+    if b"\x00" in data[:65536]:
+        raise ScenarioError(
+            [Problem(None, None, "",
+                     "this is not a text file (it contains NUL bytes)",
+                     "scenario files are UTF-8 YAML text; check the file name", file=file)],
+            file,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        text = data[: e.start].decode("utf-8", "replace")
+        line = text.count("\n") + 1
+        col = len(text) - (text.rfind("\n") + 1) + 1
+        raise ScenarioError(
+            [Problem(line, col, "",
+                     f"this is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+                     "save the file as UTF-8", file=file)],
+            file,
+        ) from None
+
+
+def loads_scenario(text: str | bytes, *, file: str = "<string>") -> Scenario:
+    """Load a scenario from YAML text. Raises ScenarioError listing every problem."""
+    from .checks import check_references
+    from .messages import pydantic_problems
+
+    data, positions, problems = read_yaml(text, file=file)
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem(1, 1, "", f"a scenario is a mapping of fields (id, title, actors, …); "
+                     f"got {_kind(data)}", "start from `detente new NAME`", file=file)],
+            file,
+        )
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as e:
+        read_paths = {p.path for p in problems}
+        found = [p for p in pydantic_problems(e, data, positions, file) if p.path not in read_paths]
+        # A list that is "too short" only because some items failed: report the items.
+        found = [
+            p for p in found
+            if not (p.message.startswith("needs at least")
+                    and any(q is not p and q.path.startswith(p.path) for q in found))
+        ]
+        problems.extend(found)
+    problems.extend(check_references(data, positions, file))
+    problems = _dedupe(problems)
+    if problems or scenario is None:
+        raise ScenarioError(problems, file)
+    return scenario
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Load and validate a scenario file. Raises ScenarioError listing every problem."""
+    p = Path(path)
+    file = str(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(None, None, "", "no such file",
+                                     "check the path; `detente new NAME` creates a scenario",
+                                     file=file)], file) from None
+    except OSError as e:
+        raise ScenarioError([Problem(None, None, "", f"cannot read the file: {e.strerror}", None,
+                                     file=file)], file) from None
+    if p.is_dir():
+        raise ScenarioError([Problem(None, None, "", "this is a directory, not a scenario file",
+                                     "pass a .yaml file", file=file)], file)
+    if st.st_size > MAX_BYTES:
+        raise ScenarioError([_too_large(st.st_size, file)], file)
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise ScenarioError([Problem(None, None, "", f"cannot read the file: {e.strerror}", None,
+                                     file=file)], file) from None
+    if len(data) > MAX_BYTES:
+        raise ScenarioError([_too_large(len(data), file)], file)
+    return loads_scenario(data, file=file)
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, str):
+        return f"the text {v[:40]!r}"
+    return type(v).__name__
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.line, p.column, p.path, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def did_you_mean(word: str, options: list[str]) -> str | None:
+    """Suggest the closest option, or None."""
+    m = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return m[0] if m else None
+
+
+def model_fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The field names allowed by the model found at ``loc`` (for 'did you mean')."""
+    t: Any = model
+    for elem in loc:
+        t = _unwrap(t, elem)
+        if t is None:
+            return None
+    t = _strip(t)
+    if isinstance(t, type) and issubclass(t, BaseModel):
+        return [f.alias or name for name, f in t.model_fields.items()]
+    return None
+
+
+def _strip(t: Any) -> Any:
+    from typing import Annotated
+
+    while get_origin(t) is Annotated:
+        t = get_args(t)[0]
+    return t
+
+
+def _unwrap(t: Any, elem: Any) -> Any:
+    t = _strip(t)
+    origin = get_origin(t)
+    if origin is Union:
+        models = [_strip(a) for a in get_args(t)]
+        for m in models:
+            if isinstance(m, type) and issubclass(m, BaseModel):
+                names = {f.alias or n: n for n, f in m.model_fields.items()}
+                if elem in names:
+                    return m.model_fields[names[elem]].annotation
+        # a tag: choose the member whose tag matches
+        for a in get_args(t):
+            meta = getattr(a, "__metadata__", ())
+            if any(getattr(x, "tag", None) == elem for x in meta):
+                return get_args(a)[0]
+        non_none = [m for m in models if m is not type(None)]
+        if len(non_none) == 1:
+            return _unwrap(non_none[0], elem)
+        return None
+    if isinstance(t, type) and issubclass(t, BaseModel):
+        names = {f.alias or n: n for n, f in t.model_fields.items()}
+        if elem in names:
+            return t.model_fields[names[elem]].annotation
+        return None
+    if origin in (tuple, list):
+        args = get_args(t)
+        return args[0] if args else None
+    if origin is dict:
+        return get_args(t)[1]
+    return None

@@ -1,0 +1,153 @@
+"""Turn pydantic validation errors into problems a user can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import Problem
+from .load import Positions, _fmt, did_you_mean, model_fields_at
+from .schema import DIST_PARAMS, PREDICATE_KINDS, Scenario
+
+__all__ = ["FIELD_HINTS", "pydantic_problems"]
+
+_TAGS = set(DIST_PARAMS) | set(PREDICATE_KINDS) | {"__invalid__", "distribution"}
+
+FIELD_HINTS: dict[str, str] = {
+    "salience": "salience is how much the actor cares about the issue: 0 (not at all) to 1 (most)",
+    "capability": "capability is relative clout: any positive number; only ratios matter",
+    "position": "a position is a value on the issue's scale (see the issue's `scale`)",
+    "status_quo": "the status quo is a value on the issue's scale",
+    "scale": "write the scale as [lo, hi], e.g. [0, 100]",
+    "id": "ids start with a letter and use letters, digits, '-' or '_' (e.g. us-russia)",
+    "members": "list the actor ids at this table, e.g. [us, ru]",
+    "as_of": "write the date as YYYY-MM-DD, e.g. 2025-02-15",
+    "date": "write the date as YYYY-MM-DD",
+    "cost": "cost is in utility units: 0.1 means walking away costs a tenth of the utility range",
+    "drift": "drift is the monthly change of the no-deal cost, in utility units per month",
+    "sd": "the standard deviation is 0 or more",
+    "sources": "list source ids defined under `sources`, e.g. [article]",
+    "detente": "the format version is 1",
+}
+
+
+def _raw_path(loc: tuple[Any, ...], data: Any) -> tuple[tuple[Any, ...], bool]:
+    """Map a pydantic loc to the path in the YAML data (dropping union tags)."""
+    cur = data
+    out: list[Any] = []
+    is_key = False
+    lost = False
+    for elem in loc:
+        if elem == "[key]":
+            is_key = True
+            continue
+        if lost:
+            out.append(elem)
+            continue
+        if isinstance(cur, dict) and elem in cur:
+            cur = cur[elem]
+            out.append(elem)
+        elif isinstance(cur, list) and isinstance(elem, int) and 0 <= elem < len(cur):
+            cur = cur[elem]
+            out.append(elem)
+        elif isinstance(elem, str) and elem in _TAGS:
+            continue
+        else:
+            out.append(elem)
+            lost = True
+    return tuple(out), is_key
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return repr(v) if len(v) <= 60 else repr(v[:57] + "...")
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "nothing (null)"
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, list):
+        return "a list"
+    return repr(v)
+
+
+def _message(err: dict[str, Any]) -> str:
+    t = err["type"]
+    v = err.get("input")
+    ctx = err.get("ctx") or {}
+    if t in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return f"must be a number; got {_show(v)}"
+    if t == "finite_number":
+        return f"must be a finite number; got {_show(v)}"
+    if t in ("string_type",):
+        return f"must be text; got {_show(v)}"
+    if t == "string_pattern_mismatch":
+        return f"{_show(v)} is not a valid id"
+    if t == "string_too_short":
+        return "must not be empty"
+    if t == "string_too_long":
+        return f"is too long (max {ctx.get('max_length')} characters)"
+    if t in ("tuple_type", "list_type"):
+        return f"must be a list; got {_show(v)}"
+    if t in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a mapping of fields; got {_show(v)}"
+    if t in ("too_short",):
+        return f"needs at least {ctx.get('min_length')} item(s); got {ctx.get('actual_length')}"
+    if t in ("too_long",):
+        return f"has more than {ctx.get('max_length')} items"
+    if t == "literal_error":
+        return f"must be {ctx.get('expected')}; got {_show(v)}"
+    if t in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        return f"must be a date written YYYY-MM-DD; got {_show(v)}"
+    if t in ("bool_type", "bool_parsing"):
+        return f"must be true or false; got {_show(v)}"
+    if t == "greater_than_equal":
+        return f"must be {ctx.get('ge')} or more; got {_show(v)}"
+    if t == "less_than_equal":
+        return f"must be {ctx.get('le')} or less; got {_show(v)}"
+    if t == "union_tag_invalid":
+        return f"{_show(v)} is not one of the allowed kinds"
+    return str(err.get("msg", t))
+
+
+def pydantic_problems(
+    e: ValidationError, data: Any, positions: Positions, file: str
+) -> list[Problem]:
+    problems = []
+    for err in e.errors(include_url=False):
+        loc = tuple(err["loc"])
+        t = err["type"]
+        path, is_key = _raw_path(loc, data)
+        hint = None
+        if t == "missing":
+            parent, name = path[:-1], path[-1]
+            line, col = positions.locate(parent)
+            msg = f"missing required field {name!r}"
+            hint = FIELD_HINTS.get(str(name)) or f"add `{name}:` here"
+            problems.append(Problem(line, col, _fmt(parent), msg, hint, file=file))
+            continue
+        if t == "extra_forbidden":
+            name = path[-1]
+            line, col = positions.locate(path, key=True)
+            allowed = model_fields_at(Scenario, tuple(x for x in loc[:-1]))
+            msg = f"unknown field {name!r}"
+            if allowed:
+                guess = did_you_mean(str(name), allowed)
+                hint = (f"did you mean {guess!r}? " if guess else "") + "allowed here: " + ", ".join(
+                    allowed
+                )
+            problems.append(Problem(line, col, _fmt(path), msg, hint, file=file))
+            continue
+        line, col = positions.locate(path, key=is_key)
+        msg = _message(err)
+        if is_key:
+            msg = f"key {path[-1]!r}: {msg}"
+        last = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if t == "string_pattern_mismatch":
+            hint = FIELD_HINTS["id"]
+        else:
+            hint = FIELD_HINTS.get(last)
+        problems.append(Problem(line, col, _fmt(path), msg, hint, file=file))
+    return problems
