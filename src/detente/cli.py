@@ -1,0 +1,248 @@
+"""The ``detente`` command line: thin; every command calls one library function.
+
+Exit codes: 0 success · 1 other user error · 2 usage error · 65 invalid scenario
+(EX_DATAERR) · 66 input file missing (EX_NOINPUT) · 70 internal error
+(EX_SOFTWARE; rerun with --traceback) · 73 cannot write output (EX_CANTCREAT) ·
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from ._version import __version__
+from .errors import DetenteError, ScenarioError
+
+__all__ = ["EXIT", "app", "main", "run"]
+
+EXIT = {
+    "ok": 0,
+    "error": 1,
+    "usage": 2,
+    "invalid": 65,
+    "no_input": 66,
+    "internal": 70,
+    "cannot_write": 73,
+    "interrupted": 130,
+}
+
+
+class OutputError(DetenteError):
+    exit_code = EXIT["cannot_write"]
+
+
+app = typer.Typer(
+    name="detente",
+    help="Model multi-party negotiations: forecasts, deals, exclusion, linkage, uncertainty.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_out = Console(highlight=False, soft_wrap=False)
+
+
+def _eprint(text: str) -> None:
+    """Errors go to stderr unwrapped, so file:line:col locations stay on one line."""
+    sys.stderr.write(text.rstrip("\n") + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        _out.print(f"detente {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+    traceback_: Annotated[
+        bool, typer.Option("--traceback", help="Show the full traceback of internal errors.")
+    ] = False,
+) -> None:
+    """detente: numbers and reasons for negotiations."""
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so a reader never sees it half-written and a failure loses nothing."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise OutputError(f"cannot write {path}: {e.strerror}") from None
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+) -> None:
+    """Check scenario files and report every problem with file:line:column."""
+    from .scenario.load import load_scenario
+
+    bad = 0
+    for f in files:
+        try:
+            s = load_scenario(f)
+        except ScenarioError as e:
+            bad += 1
+            _eprint(str(e))
+            continue
+        _out.print(
+            f"{f}: valid — {len(s.actors)} actors, {len(s.issues)} issues, {len(s.tables)} tables, "
+            f"{len(s.uncertainty)} uncertain parameters, {len(s.questions)} questions",
+            markup=False,
+        )
+    if bad:
+        raise typer.Exit(EXIT["invalid"])
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help="The scenario file.")],
+    json_path: Annotated[
+        Optional[str],
+        typer.Option("--json", metavar="PATH", help="Write the full results as JSON ('-': stdout)."),
+    ] = None,
+    draws: Annotated[
+        int, typer.Option("--draws", "-n", min=1, help="Monte Carlo draws (1: point estimate).")
+    ] = 1,
+    seed: Annotated[
+        Optional[int], typer.Option("--seed", min=0, help="Random seed (recorded in the results).")
+    ] = None,
+) -> None:
+    """Analyse a scenario: a summary in the terminal, the full results as JSON."""
+    from .analysis import analyze as run_analysis
+    from .scenario.load import load_scenario
+
+    scenario = load_scenario(file)
+    result = run_analysis(scenario, draws=draws, seed=seed)
+    payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if json_path == "-":
+        sys.stdout.write(payload)
+        return
+    from .report.terminal import render_summary
+
+    render_summary(result, _out)
+    if json_path:
+        write_atomic(Path(json_path), payload)
+        _out.print(f"Results written to {json_path}", markup=False)
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the scenario format's JSON Schema (for editor validation and completion)."""
+    from .scenario.schema import Scenario
+
+    doc = Scenario.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "detente scenario"
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        _out.print(f"JSON Schema written to {output}", markup=False)
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Name of the new scenario (file NAME.yaml).")],
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Where to write (default NAME.yaml).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter scenario to edit."""
+    from importlib.resources import files as _files
+
+    stem = name[:-5] if name.endswith(".yaml") else name
+    path = output or Path(f"{stem}.yaml")
+    ident = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(stem).name).strip("-") or "scenario"
+    if not ident[0].isalpha():
+        ident = "s-" + ident
+    text = (_files("detente") / "templates" / "starter.yaml").read_text(encoding="utf-8")
+    text = (text.replace("__ID__", ident[:64]).replace("__FILE__", str(path))
+            .replace("__TITLE__", Path(stem).name.replace("-", " ").replace("_", " ").strip()
+                     or "New scenario")
+            .replace("__DATE__", _dt.date.today().isoformat()))
+    if path.exists() and not force:
+        raise DetenteError(f"{path} already exists; nothing was changed "
+                           "(use --force to overwrite, or choose another name)")
+    write_atomic(path, text)
+    _out.print(f"Wrote {path}. Next: edit it, then `detente validate {path}`.", markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: sys.argv[1:]); return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    show_tb = "--traceback" in args
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=args, prog_name="detente", standalone_mode=False)
+        return int(rv) if isinstance(rv, int) else EXIT["ok"]
+    except typer.Exit as e:
+        return int(e.exit_code)
+    except typer.Abort:
+        _eprint("Interrupted.")
+        return EXIT["interrupted"]
+    except typer.TyperException as e:  # usage errors and bad parameters
+        show = getattr(e, "show", None)
+        if show is not None:
+            show(file=sys.stderr)
+        else:  # pragma: no cover
+            _eprint(f"error: {e}")
+        return int(getattr(e, "exit_code", EXIT["usage"]))
+    except ScenarioError as e:
+        _eprint(str(e))
+        missing = len(e.problems) == 1 and e.problems[0].message == "no such file"
+        return EXIT["no_input"] if missing else e.exit_code
+    except DetenteError as e:
+        _eprint(f"error: {e}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        _eprint("Interrupted.")
+        return EXIT["interrupted"]
+    except Exception as e:  # an internal error: a bug in detente, not the user's input
+        if show_tb:
+            _eprint(traceback.format_exc())
+        else:
+            _eprint(
+                f"internal error: {type(e).__name__}: {e}\n"
+                "This is a bug in detente. Rerun with --traceback and report it.",
+                markup=False,
+            )
+        return EXIT["internal"]
+
+
+def run() -> None:  # pragma: no cover - console-script entry point
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Renderers of an :class:`~detente.analysis.Analysis` (terminal now; HTML later)."""

@@ -1,0 +1,79 @@
+"""The terminal summary of an analysis (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from ..analysis import Analysis
+from ..forecast import registry
+from ..labels import describe
+
+__all__ = ["render_summary"]
+
+
+def _fmt(v: float | None, digits: int = 1) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def render_summary(analysis: Analysis, console: Console) -> None:
+    """Print actors, issues with their labels, and every model's forecast per issue."""
+    s = analysis.scenario
+    d = analysis.to_dict()
+    many = analysis.draws > 1
+    console.print(f"[bold]{s.title}[/bold]  ({s.id}, as of {s.as_of.isoformat()})")
+    seed = "" if analysis.seed is None else f", seed {analysis.seed}"
+    console.print(
+        f"detente {analysis.version} · {analysis.draws:,} draw{'s' if many else ''}{seed} · "
+        f"inputs {analysis.fingerprint[:19]}… · {analysis.seconds * 1000:.0f} ms"
+    )
+
+    t = Table(title="Actors", title_justify="left", show_edge=False)
+    t.add_column("id")
+    t.add_column("name")
+    t.add_column("capability", justify="right")
+    t.add_column("U(status quo)", justify="right")
+    t.add_column("no-deal value", justify="right")
+    t.add_column("role")
+    for a, rec in zip(s.actors, d["actors"]):
+        t.add_row(a.id, a.name, f"{rec['capability_share']:.0%}",
+                  _fmt(rec["status_quo_utility"]["mean"], 2), _fmt(rec["no_deal_value"]["mean"], 2),
+                  a.role or "")
+    console.print(t)
+
+    t = Table(title="Issues", title_justify="left", show_edge=False)
+    t.add_column("id")
+    t.add_column("name")
+    t.add_column("scale")
+    t.add_column("status quo")
+    for iss in s.issues:
+        lo, hi = iss.scale
+        t.add_row(iss.id, iss.name, f"{lo:g}–{hi:g}" + (f" {iss.unit}" if iss.unit else ""),
+                  f"{iss.status_quo:g} {describe(iss, iss.status_quo)}")
+    console.print(t)
+
+    title = "Forecast per issue" + (" (mean [5%–95%] over draws)" if many else "")
+    t = Table(title=title, title_justify="left", show_edge=False)
+    t.add_column("issue")
+    for m in analysis.models:
+        t.add_column(m)
+    for iss, rec in zip(s.issues, d["issues"]):
+        cells = []
+        for m in analysis.models:
+            st = rec["forecast"][m]
+            if st["mean"] is None:
+                cells.append("undefined (no one cares)")
+                continue
+            v = f"{st['mean']:.1f}"
+            if many:
+                v += f" [{st['p05']:.1f}–{st['p95']:.1f}]"
+            cells.append(f"{v} {st['meaning']}")
+        t.add_row(iss.name, *cells)
+    console.print(t)
+    names = ", ".join(f"{m} = {registry.get(m).title}" for m in analysis.models)
+    console.print(f"[dim]Models: {names}.[/dim]")
+    if s.questions:
+        console.print(
+            f"[dim]{len(s.questions)} question(s) declared; their probabilities need the "
+            "bargaining and Monte Carlo analyses (not in this version).[/dim]"
+        )
