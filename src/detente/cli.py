@@ -238,8 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _eprint(
                 f"internal error: {type(e).__name__}: {e}\n"
-                "This is a bug in detente. Rerun with --traceback and report it.",
-                markup=False,
+                "This is a bug in detente. Rerun with --traceback and report it."
             )
         return EXIT["internal"]
 
