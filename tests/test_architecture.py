@@ -1,0 +1,61 @@
+"""Architecture rules that keep the core lean and presentation-free (STYLE.md §1, §10)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "detente"
+PRESENTATION = ("cli", "report", "store", "web")
+CORE = [p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0].removesuffix(".py")
+        not in PRESENTATION + ("__main__",)]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    pkg = path.relative_to(SRC.parent).with_suffix("").parts[:-1]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(pkg[: len(pkg) - node.level + 1])
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            out.add(mod)
+            out |= {f"{mod}.{a.name}" for a in node.names}
+    return out
+
+
+def test_core_never_imports_presentation():
+    offenders = []
+    for f in CORE:
+        for mod in _imports(f):
+            parts = mod.split(".")
+            if parts[0] == "detente" and len(parts) > 1 and parts[1] in PRESENTATION:
+                offenders.append(f"{f.relative_to(SRC)} imports {mod}")
+            if parts[0] in ("typer", "rich", "click", "fastapi", "plotly", "sqlalchemy"):
+                offenders.append(f"{f.relative_to(SRC)} imports {mod}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_importing_detente_is_light():
+    """`import detente` must not pull in the CLI, rich, scipy.stats or pydantic-heavy extras."""
+    code = (
+        "import sys, detente; "
+        "bad = [m for m in ('typer', 'rich', 'detente.cli', 'detente.report') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ""
+
+
+def test_modules_stay_small():
+    big = [(p.relative_to(SRC), n) for p in SRC.rglob("*.py")
+           if (n := len(p.read_text().splitlines())) > 650]
+    assert not big, f"split these modules (STYLE.md §12): {big}"

@@ -1,0 +1,138 @@
+"""The CLI through its entry point: commands, outputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from detente import __version__, load_scenario
+from detente.cli import EXIT, main
+
+from .conftest import SCENARIOS
+
+EC = str(SCENARIOS / "ec-emissions-1994.yaml")
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"detente {__version__}"
+
+
+def test_console_script_entry_point():
+    exe = Path(sys.executable).parent / "detente"
+    if not exe.exists():
+        pytest.skip("console script not installed in this environment")
+    r = subprocess.run([str(exe), "validate", EC], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "valid — 10 actors, 1 issues" in r.stdout
+
+
+def test_python_dash_m(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "detente", "--version"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == f"detente {__version__}"
+
+
+def test_validate_ok_and_bad(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(EC).read_text().replace("salience: 0.80", "salience: 1.80", 1))
+    assert main(["validate", EC, str(bad)]) == EXIT["invalid"]
+    out = capsys.readouterr()
+    assert "ec-emissions-1994.yaml: valid" in out.out
+    assert "stances.NL.emission_standard_date.salience: must be within [0, 1]; got 1.8" in out.err
+    assert "Traceback" not in out.err
+
+
+def test_analyze_summary_and_json(tmp_path, capsys):
+    out = tmp_path / "res.json"
+    assert main(["analyze", EC, "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Forecast per issue" in text and "7.4" in text and "7.0" in text
+    data = json.loads(out.read_text())
+    fc = data["issues"][0]["forecast"]
+    assert fc["compromise"]["mean"] == pytest.approx(7.389956, abs=1e-6)
+    assert fc["median"]["mean"] == 7.0
+    assert data["fingerprint"].startswith("sha256:")
+    assert data["detente_version"] == __version__
+
+
+def test_analyze_json_stdout_is_pure_json(capsys):
+    assert main(["analyze", EC, "--json", "-", "--draws", "50", "--seed", "0"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["draws"] == 50 and data["seed"] == 0
+
+
+def test_analyze_is_deterministic(capsys):
+    scen = str(SCENARIOS / "ukraine-2025-02.yaml")
+    if not Path(scen).exists():
+        pytest.skip("flagship scenario not written yet")
+    main(["analyze", scen, "--json", "-", "--draws", "200", "--seed", "7"])
+    a = capsys.readouterr().out
+    main(["analyze", scen, "--json", "-", "--draws", "200", "--seed", "7"])
+    assert capsys.readouterr().out == a
+
+
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["analyze", "no/such/file.yaml"], EXIT["no_input"]),
+        (["analyze"], EXIT["usage"]),
+        (["analyze", EC, "--draws", "0"], EXIT["usage"]),
+        (["frobnicate"], EXIT["usage"]),
+        (["analyze", EC, "--json", "/no/such/dir/out.json"], EXIT["cannot_write"]),
+    ],
+)
+def test_exit_codes(argv, code, capsys):
+    assert main(argv) == code
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_schema_to_file(tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert main(["schema", "--output", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["title"] == "detente scenario"
+    assert {"actors", "issues", "stances", "uncertainty", "questions"} <= set(doc["properties"])
+
+
+def test_schema_validates_a_scenario_with_jsonschema_if_available(tmp_path, capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    assert main(["schema"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    import yaml
+
+    data = json.loads(json.dumps(yaml.safe_load(Path(EC).read_text()), default=str))
+    jsonschema.validate(data, doc)
+
+
+def test_new_writes_valid_starter_and_never_overwrites(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "my-trade-deal"]) == 0
+    f = tmp_path / "my-trade-deal.yaml"
+    s = load_scenario(f)
+    assert s.id == "my-trade-deal"
+    f.write_text(f.read_text() + "# my edits\n")
+    before = f.read_text()
+    assert main(["new", "my-trade-deal"]) == EXIT["error"]
+    assert f.read_text() == before  # nothing the user saved is lost
+    assert "already exists" in capsys.readouterr().err
+    assert main(["new", "my-trade-deal", "--force"]) == 0
+    assert load_scenario(f).id == "my-trade-deal"
+
+
+def test_internal_error_is_reported_without_traceback(monkeypatch, capsys):
+    import detente.analysis
+
+    def boom(*a, **k):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(detente.analysis, "analyze", boom)
+    assert main(["analyze", EC]) == EXIT["internal"]
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: kaput" in err and "Traceback" not in err
+    assert main(["--traceback", "analyze", EC]) == EXIT["internal"]
+    assert "Traceback" in capsys.readouterr().err
