@@ -51,7 +51,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_out = Console(highlight=False, soft_wrap=False)
+
+
+def _out() -> Console:
+    """Standard output console, made per call so COLUMNS and redirection are honoured."""
+    return Console(highlight=False, soft_wrap=False)
 
 
 def _eprint(text: str) -> None:
@@ -61,7 +65,7 @@ def _eprint(text: str) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        _out.print(f"detente {__version__}")
+        _out().print(f"detente {__version__}")
         raise typer.Exit(0)
 
 
@@ -113,7 +117,7 @@ def validate(
             bad += 1
             _eprint(str(e))
             continue
-        _out.print(
+        _out().print(
             f"{f}: valid — {len(s.actors)} actors, {len(s.issues)} issues, {len(s.tables)} tables, "
             f"{len(s.uncertainty)} uncertain parameters, {len(s.questions)} questions",
             markup=False,
@@ -148,10 +152,10 @@ def analyze(
         return
     from .report.terminal import render_summary
 
-    render_summary(result, _out)
+    render_summary(result, _out())
     if json_path:
         write_atomic(Path(json_path), payload)
-        _out.print(f"Results written to {json_path}", markup=False)
+        _out().print(f"Results written to {json_path}", markup=False)
 
 
 @app.command()
@@ -171,7 +175,7 @@ def schema(
         sys.stdout.write(text)
     else:
         write_atomic(output, text)
-        _out.print(f"JSON Schema written to {output}", markup=False)
+        _out().print(f"JSON Schema written to {output}", markup=False)
 
 
 @app.command()
@@ -199,7 +203,7 @@ def new(
         raise DetenteError(f"{path} already exists; nothing was changed "
                            "(use --force to overwrite, or choose another name)")
     write_atomic(path, text)
-    _out.print(f"Wrote {path}. Next: edit it, then `detente validate {path}`.", markup=False)
+    _out().print(f"Wrote {path}. Next: edit it, then `detente validate {path}`.", markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:
