@@ -5,15 +5,17 @@ first axis is the draw (N = 1 is the point estimate). Positions are normalised
 to [0, 1] on each issue's scale. :func:`point_draws` gives the point estimate;
 :func:`sample` draws N variants from the scenario's declared distributions.
 
-Sampling policy (see docs/explanation/uncertainty.md): one
-``numpy.random.SeedSequence`` per run; draws are generated in fixed blocks of
-:data:`BLOCK` and block ``b`` uses the ``b``-th spawned child stream, so draw k
-is the same number whatever N, chunking or backend asks for it. Parameters are
-sampled by inverse transform, truncated to the parameter's valid range.
+Sampling policy (docs/reference/scenario-format.md#uncertainty): one
+``numpy.random.SeedSequence`` per run; each uncertain parameter gets its own
+stream per block of :data:`BLOCK` draws, keyed by the parameter's path and the
+block number, so draw k of a parameter is the same whatever N, chunking,
+backend or other parameters. Parameters are sampled by inverse transform,
+truncated to the parameter's valid range.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,12 +183,35 @@ def _inverse(d: Any, u: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.clip(x, lo, hi)
 
 
+def path_key(path: str) -> int:
+    """A stable 32-bit key for a parameter path (independent of Python's hash seed)."""
+    return int.from_bytes(hashlib.sha256(path.encode("utf-8")).digest()[:4], "little")
+
+
+def _uniforms(ss: np.random.SeedSequence, path: str, n: int) -> np.ndarray:
+    """Uniforms for one parameter: block b of path P comes from its own stream.
+
+    The stream of (P, b) is ``SeedSequence(entropy, spawn_key + (path_key(P), b))``,
+    so a parameter's draws depend only on the seed and its own path: adding,
+    removing or changing another uncertain parameter leaves them unchanged
+    (common random numbers across scenario variants), and draw k is the same
+    whatever n or chunking asks for it.
+    """
+    key = path_key(path)
+    out = np.empty(n)
+    for blk in range(-(-n // BLOCK)):
+        child = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, key, blk))
+        start, stop = blk * BLOCK, min((blk + 1) * BLOCK, n)
+        out[start:stop] = np.random.Generator(np.random.PCG64(child)).random(BLOCK)[: stop - start]
+    return out
+
+
 def sample(scenario: Scenario, n: int, seed: SeedLike = None) -> Draws:
     """Draw ``n`` scenario variants from the declared distributions.
 
-    Deterministic: the same scenario and seed give identical arrays, and draw k
-    is identical whatever ``n`` (draws come in fixed blocks of :data:`BLOCK`,
-    one spawned stream each; parameters in a fixed order within a block).
+    Deterministic: the same scenario and seed give identical arrays; draw k is
+    identical whatever ``n`` (fixed blocks of :data:`BLOCK` draws), and each
+    parameter has its own streams (see :func:`_uniforms`).
     """
     from .checks import parameter_bounds
 
@@ -199,21 +224,14 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None) -> Draws:
     paths = sorted(scenario.uncertainty)
     if paths:
         raw = scenario.model_dump(mode="python")
-        raw["actors"] = [dict(a) for a in raw["actors"]]
-        n_blocks = -(-n // BLOCK)
-        children = ss.spawn(n_blocks)
-        u = np.empty((n, len(paths)))
-        for k, child in enumerate(children):
-            rng = np.random.Generator(np.random.PCG64(child))
-            start, stop = k * BLOCK, min((k + 1) * BLOCK, n)
-            u[start:stop] = rng.random((BLOCK, len(paths)))[: stop - start]
         for j, path in enumerate(paths):
+            u = _uniforms(ss, path, n)
             dist = scenario.uncertainty[path].distribution
             bounds, _ = parameter_bounds(path, raw)
             lo, hi = bounds if bounds is not None else (-math.inf, math.inf)
             if path.startswith("actors."):
                 lo = max(lo, 1e-12)
-            x = _inverse(dist, u[:, j], lo, hi)
+            x = _inverse(dist, u, lo, hi)
             _assign(b, scenario, path, x)
     entropy = ss.entropy if isinstance(ss.entropy, int) else None
     return _assemble(b, n, entropy)
