@@ -34,43 +34,39 @@ def render_summary(analysis: Analysis, console: Console) -> None:
     t.add_column("capability", justify="right")
     t.add_column("U(status quo)", justify="right")
     t.add_column("no-deal value", justify="right")
-    t.add_column("role")
     for a, rec in zip(s.actors, d["actors"]):
         t.add_row(a.id, a.name, f"{rec['capability_share']:.0%}",
-                  _fmt(rec["status_quo_utility"]["mean"], 2), _fmt(rec["no_deal_value"]["mean"], 2),
-                  a.role or "")
+                  _fmt(rec["status_quo_utility"]["p50"], 2), _fmt(rec["no_deal_value"]["p50"], 2))
     console.print(t)
 
-    t = Table(title="Issues", title_justify="left", show_edge=False)
-    t.add_column("id")
-    t.add_column("name")
-    t.add_column("scale")
-    t.add_column("status quo")
-    for iss in s.issues:
-        lo, hi = iss.scale
-        t.add_row(iss.id, iss.name, f"{lo:g}–{hi:g}" + (f" {iss.unit}" if iss.unit else ""),
-                  f"{iss.status_quo:g} {describe(iss, iss.status_quo)}")
-    console.print(t)
-
-    title = "Forecast per issue" + (" (mean [5%–95%] over draws)" if many else "")
+    title = "Forecast per issue" + (" (median [5%–95%] over draws)" if many else "")
     t = Table(title=title, title_justify="left", show_edge=False)
     t.add_column("issue")
+    t.add_column("scale", justify="right")
+    t.add_column("status quo", justify="right")
     for m in analysis.models:
-        t.add_column(m)
+        t.add_column(m, justify="right")
+    first = analysis.models[0] if analysis.models else None
+    if first:
+        t.add_column(f"what the {first} forecast means")
     for iss, rec in zip(s.issues, d["issues"]):
         cells = []
         for m in analysis.models:
             st = rec["forecast"][m]
-            if st["mean"] is None:
-                cells.append("undefined (no one cares)")
+            if st["p50"] is None:
+                cells.append("undefined")
                 continue
-            v = f"{st['mean']:.1f}"
+            v = f"{st['p50']:.1f}"
             if many:
                 v += f" [{st['p05']:.1f}–{st['p95']:.1f}]"
-            cells.append(f"{v} {st['meaning']}")
-        t.add_row(iss.name, *cells)
+            cells.append(v)
+        lo, hi = iss.scale
+        meaning = []
+        if first and rec["forecast"][first]["p50"] is not None:
+            meaning = [describe(iss, rec["forecast"][first]["p50"])]
+        t.add_row(f"{iss.name}", f"{lo:g}–{hi:g}", f"{iss.status_quo:g}", *cells, *meaning)
     console.print(t)
-    names = ", ".join(f"{m} = {registry.get(m).title}" for m in analysis.models)
+    names = "; ".join(f"{m} = {registry.get(m).title}" for m in analysis.models)
     console.print(f"[dim]Models: {names}.[/dim]")
     if s.questions:
         console.print(
