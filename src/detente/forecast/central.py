@@ -85,13 +85,16 @@ def weighted_median_forecast(
     cum = np.cumsum(ws, axis=-1)
     tot = cum[..., -1:]
     half = tot / 2.0
-    eps = 1e-12 * np.maximum(tot, 1e-300)
+    eps = 1e-12 * tot  # relative tolerance for "reaches half"; 0 where no one cares
     reached = cum >= half - eps
     idx = np.argmax(reached, axis=-1)[..., None]
     med = np.take_along_axis(xs, idx, axis=-1)[..., 0]
     if tie == "midpoint":
         exact = np.abs(np.take_along_axis(cum, idx, axis=-1)[..., 0] - half[..., 0]) <= eps[..., 0]
-        nxt = np.take_along_axis(xs, np.minimum(idx + 1, xs.shape[-1] - 1), axis=-1)[..., 0]
-        med = np.where(exact, (med + nxt) / 2.0, med)
+        # the upper end is the next position that carries weight (zero-weight actors do not count)
+        after = (np.arange(xs.shape[-1]) > idx) & (ws > 0)
+        nxt_idx = np.argmax(after, axis=-1)[..., None]
+        nxt = np.take_along_axis(xs, nxt_idx, axis=-1)[..., 0]
+        med = np.where(exact & after.any(axis=-1), (med + nxt) / 2.0, med)
     med = np.where(tot[..., 0] > 0, med, np.nan)
     return ForecastResult("median", {"tie": tie}, med)

@@ -7,12 +7,15 @@ broken), so that reference errors are reported together with type errors.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import Problem
 from .load import Positions, _fmt, did_you_mean
-from .schema import _CALL, _parse_call
+from .schema import _CALL, ID_PATTERN, _parse_call
+
+_ID = re.compile(ID_PATTERN)
 
 __all__ = ["PARAMETER_PATTERNS", "check_references", "parameter_bounds"]
 
@@ -29,11 +32,20 @@ PARAMETER_PATTERNS = (
 
 
 def _items(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []
+    # tuples too: sample() resolves bounds on model_dump() output, where lists are tuples
+    return list(v) if isinstance(v, (list, tuple)) else []
 
 
 def _dict(v: Any) -> dict[Any, Any]:
     return v if isinstance(v, dict) else {}
+
+
+def _all_ids_readable(section: Any) -> bool:
+    """A list whose every entry has a valid id (else the schema reports the entry)."""
+    if not isinstance(section, list):
+        return False
+    ids = [_dict(x).get("id") for x in section]
+    return all(isinstance(i, str) and _ID.match(i) for i in ids)
 
 
 def _num(v: Any) -> float | None:
@@ -47,7 +59,7 @@ def _scales(data: dict[str, Any]) -> dict[str, tuple[float, float]]:
     for it in _items(data.get("issues")):
         it = _dict(it)
         sc = it.get("scale", [0, 100])
-        if isinstance(sc, list) and len(sc) == 2 and all(_num(x) is not None for x in sc):
+        if isinstance(sc, (list, tuple)) and len(sc) == 2 and all(_num(x) is not None for x in sc):
             lo, hi = float(sc[0]), float(sc[1])
             if lo < hi and isinstance(it.get("id"), str):
                 out[it["id"]] = (lo, hi)
@@ -142,7 +154,8 @@ def _dist_consistency(d: dict[str, Any]) -> list[str]:
         vals, ws = _items(d.get("values")), d.get("weights")
         if isinstance(ws, list):
             if len(ws) != len(vals):
-                out.append(f"choice has {len(vals)} values but {len(ws)} weights")
+                out.append(f"choice has {len(vals)} value{'s' * (len(vals) != 1)} but "
+                           f"{len(ws)} weight{'s' * (len(ws) != 1)}; give one weight per value")
             elif all(_num(w) is not None for w in ws) and sum(ws) <= 0:
                 out.append("choice weights must not all be 0")
     return out
@@ -177,8 +190,14 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
     ids("questions")
     scales = _scales(data)
 
+    # A section that is not a list, or has an entry without a readable id, is reported by the
+    # schema; checking references against it would repeat that error once per reference.
+    broken = {sec for sec in ("actors", "issues", "sources", "tables")
+              if sec in data and not _all_ids_readable(data[sec])}
+    kinds = {"actor": "actors", "issue": "issues", "source": "sources", "table": "tables"}
+
     def ref(path: tuple[Any, ...], name: Any, kind: str, known: dict[str, int], key=False) -> bool:
-        if not isinstance(name, str):
+        if not isinstance(name, str) or kinds[kind] in broken:
             return False
         if name in known:
             return True
@@ -189,14 +208,14 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
         add(path, f"{name!r} is not a defined {kind}", hint, key=key)
         return False
 
-    def in_scale(path: tuple[Any, ...], issue: Any, value: Any, what: str) -> None:
+    def in_scale(path: tuple[Any, ...], issue: Any, value: Any, what: str, key=False) -> None:
         v = _num(value)
         if v is None or issue not in scales:
             return
         lo, hi = scales[issue]
         if not lo <= v <= hi:
             add(path, f"{what} must be within the issue's scale [{lo:g}, {hi:g}]; got {v:g}",
-                f"issue {issue!r} runs from {lo:g} to {hi:g}")
+                f"issue {issue!r} runs from {lo:g} to {hi:g}", key=key)
 
     # issues: scale, status quo, anchors
     for i, it in enumerate(_items(data.get("issues"))):
@@ -212,7 +231,7 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
         iid = it.get("id")
         in_scale(("issues", i, "status_quo"), iid, it.get("status_quo"), "the status quo")
         for k in _dict(it.get("anchors")):
-            in_scale(("issues", i, "anchors", k), iid, k, "an anchor point")
+            in_scale(("issues", i, "anchors", k), iid, k, "an anchor point", key=True)
 
     # stances
     stances = _dict(data.get("stances"))
@@ -226,7 +245,7 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
                 sal = _num(s.get("salience"))
                 if ok and sal is not None and sal > 0:
                     weight[iid] = weight.get(iid, 0.0) + sal
-    if isinstance(data.get("stances"), dict):
+    if isinstance(data.get("stances"), dict) and "actors" not in broken:
         for iid, w in weight.items():
             if w == 0.0 and iid in scales:
                 add(("issues", issues[iid]),
@@ -285,7 +304,7 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
     # uncertainty
     for upath, spec in _dict(data.get("uncertainty")).items():
         where = ("uncertainty", upath)
-        if not isinstance(upath, str):
+        if not isinstance(upath, str) or broken & {"actors", "issues"}:
             continue
         bounds, err = parameter_bounds(upath, data)
         if err:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ..random import SeedLike, as_seed_sequence
 from .schema import Beta, Choice, LogNormal, Normal, Scenario, Triangular, TruncNormal, Uniform
@@ -143,6 +142,8 @@ def point_draws(scenario: Scenario, n: int = 1) -> Draws:
 
 # ----------------------------------------------------------------------------- sampling
 def _frozen(d: Any) -> Any:
+    from scipy import stats  # imported lazily: scipy.stats costs ~0.5 s at import
+
     if isinstance(d, Normal):
         return stats.norm(d.mean, d.sd) if d.sd > 0 else None
     if isinstance(d, TruncNormal):

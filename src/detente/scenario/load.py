@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
-from .schema import Scenario
+from .schema import Cited, Scenario
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "load_scenario", "loads_scenario", "read_yaml"]
 
@@ -75,18 +75,26 @@ def _walk(node: yaml.Node, problems: list[Problem], file: str) -> tuple[Any, Pos
     def pos(n: yaml.Node) -> tuple[int, int]:
         return n.start_mark.line + 1, n.start_mark.column + 1
 
+    def bad_tag(n: yaml.Node, path: PathT) -> None:
+        line, col = pos(n)
+        problems.append(Problem(line, col, _fmt(path),
+                                f"unsupported YAML tag {_show_tag(n.tag)!r}",
+                                "remove the tag; scenario files hold plain values only",
+                                file=file))
+
     def scalar(n: yaml.Node, path: PathT) -> Any:
         try:
             return ctor.construct_object(n, deep=True)
         except yaml.constructor.ConstructorError:
-            line, col = pos(n)
-            problems.append(Problem(line, col, _fmt(path), f"unsupported YAML tag {n.tag!r}",
-                                    "remove the tag; scenario files hold plain values only",
-                                    file=file))
+            bad_tag(n, path)
         except (ValueError, OverflowError) as e:
             line, col = pos(n)
-            problems.append(Problem(line, col, _fmt(path), f"cannot read {n.value!r}: {e}",
-                                    "dates are written YYYY-MM-DD", file=file))
+            if n.tag == "tag:yaml.org,2002:timestamp":
+                msg = f"{n.value!r} is not a valid date ({e})"
+                hint = "write the date as YYYY-MM-DD, e.g. 2025-02-15"
+            else:
+                msg, hint = f"cannot read {n.value!r} ({e})", None
+            problems.append(Problem(line, col, _fmt(path), msg, hint, file=file))
         return n.value
 
     def build(n: yaml.Node, path: PathT, depth: int) -> Any:
@@ -100,8 +108,12 @@ def _walk(node: yaml.Node, problems: list[Problem], file: str) -> tuple[Any, Pos
         if isinstance(n, yaml.ScalarNode):
             return scalar(n, path)
         if isinstance(n, yaml.SequenceNode):
+            if n.tag != "tag:yaml.org,2002:seq":
+                bad_tag(n, path)
             return [build(c, path + (i,), depth + 1) for i, c in enumerate(n.value)]
         if isinstance(n, yaml.MappingNode):
+            if n.tag != "tag:yaml.org,2002:map":
+                bad_tag(n, path)
             out: dict[Any, Any] = {}
             for knode, vnode in n.value:
                 if knode.tag == "tag:yaml.org,2002:merge":
@@ -142,6 +154,12 @@ def _walk(node: yaml.Node, problems: list[Problem], file: str) -> tuple[Any, Pos
     return data, Positions(values, keys)
 
 
+def _show_tag(tag: str) -> str:
+    """A tag as it is written in the file: 'tag:yaml.org,2002:python/…' → '!!python/…'."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
+
+
 def _fmt(path: PathT) -> str:
     out = ""
     for p in path:
@@ -159,23 +177,21 @@ def read_yaml(
 
     Fatal problems (syntax, size, binary, bombs) raise ScenarioError at once.
     """
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise ScenarioError([_too_large(size, file)], file)
     if isinstance(text, bytes):
         text = _decode(text, file)
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise ScenarioError([_too_large(len(text.encode("utf-8", "surrogatepass")), file)], file)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        raise ScenarioError(
-            [Problem(1, 1, "", "the file is empty",
-                     "start from a template: `detente new NAME` writes a commented scenario",
-                     file=file)],
-            file,
-        )
+        raise ScenarioError([_empty(file)], file)
     problems: list[Problem] = []
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as e:
+        if "nesting depth" in str(e.problem):  # libyaml's own depth limit
+            raise ScenarioError([_too_deep(file)], file) from None
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         msg = f"YAML syntax error: {e.problem or e.context}"
@@ -195,8 +211,7 @@ def read_yaml(
     nodes = [n for n in nodes if n is not None]
     if len(nodes) != 1:
         if not nodes:
-            raise ScenarioError([Problem(1, 1, "", "the file is empty",
-                                         "start from `detente new NAME`", file=file)], file)
+            raise ScenarioError([_empty(file)], file)
         line = nodes[1].start_mark.line + 1
         raise ScenarioError(
             [Problem(line, 1, "", "the file holds more than one YAML document ('---')",
@@ -217,6 +232,12 @@ def read_yaml(
     except (_TooDeep, RecursionError):
         raise ScenarioError([_too_deep(file)], file) from None
     return data, positions, problems
+
+
+def _empty(file: str) -> Problem:
+    return Problem(1, 1, "", "the file is empty",
+                   "start from a template: `detente new NAME` writes a commented scenario",
+                   file=file)
 
 
 def _too_deep(file: str) -> Problem:
@@ -260,26 +281,30 @@ def loads_scenario(text: str | bytes, *, file: str = "<string>") -> Scenario:
     from .messages import pydantic_problems
 
     data, positions, problems = read_yaml(text, file=file)
+    if data is None and not problems:  # e.g. a lone '---'
+        raise ScenarioError([_empty(file)], file)
     if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem(1, 1, "", f"a scenario is a mapping of fields (id, title, actors, …); "
-                     f"got {_kind(data)}", "start from `detente new NAME`", file=file)],
-            file,
-        )
+        if not any(p.path == "" for p in problems):  # e.g. an unsupported tag says it better
+            problems.append(
+                Problem(1, 1, "", f"a scenario is a mapping of fields (id, title, actors, …); "
+                        f"got {_kind(data)}", "start from `detente new NAME`", file=file))
+        raise ScenarioError(problems, file)
     scenario = None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         read_paths = {p.path for p in problems}
         found = [p for p in pydantic_problems(e, data, positions, file) if p.path not in read_paths]
-        # A list that is "too short" only because some items failed: report the items.
-        found = [
-            p for p in found
-            if not (p.message.startswith("needs at least")
-                    and any(q is not p and q.path.startswith(p.path) for q in found))
-        ]
-        problems.extend(found)
-    problems.extend(check_references(data, positions, file))
+    else:
+        found = []
+    found.extend(check_references(data, positions, file))
+    # A list that is "too short" only because some items failed: report the items.
+    found = [
+        p for p in found
+        if not (p.message.startswith("needs at least")
+                and any(q is not p and q.path.startswith(p.path + "[") for q in found))
+    ]
+    problems.extend(found)
     problems = _dedupe(problems)
     if problems or scenario is None:
         raise ScenarioError(problems, file)
@@ -320,7 +345,11 @@ def _kind(v: Any) -> str:
         return "a list"
     if isinstance(v, str):
         return f"the text {v[:40]!r}"
-    return type(v).__name__
+    if v is None:
+        return "nothing (null)"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f"the number {v!r}" if isinstance(v, (int, float)) else type(v).__name__
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -349,8 +378,14 @@ def model_fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] |
             return None
     t = _strip(t)
     if isinstance(t, type) and issubclass(t, BaseModel):
-        return [f.alias or name for name, f in t.model_fields.items()]
+        names = [f.alias or name for name, f in t.model_fields.items()]
+        if issubclass(t, Cited):  # the shared citation fields go last: the block's own matter more
+            names = [n for n in names if n not in _CITED] + [n for n in names if n in _CITED]
+        return names
     return None
+
+
+_CITED = ("sources", "note")
 
 
 def _strip(t: Any) -> Any:
@@ -365,17 +400,17 @@ def _unwrap(t: Any, elem: Any) -> Any:
     t = _strip(t)
     origin = get_origin(t)
     if origin is Union:
+        # a tag (pydantic puts it in the error location): choose the member whose tag matches
+        for a in get_args(t):
+            meta = getattr(a, "__metadata__", ())
+            if any(getattr(x, "tag", None) == elem for x in meta):
+                return get_args(a)[0]
         models = [_strip(a) for a in get_args(t)]
         for m in models:
             if isinstance(m, type) and issubclass(m, BaseModel):
                 names = {f.alias or n: n for n, f in m.model_fields.items()}
                 if elem in names:
                     return m.model_fields[names[elem]].annotation
-        # a tag: choose the member whose tag matches
-        for a in get_args(t):
-            meta = getattr(a, "__metadata__", ())
-            if any(getattr(x, "tag", None) == elem for x in meta):
-                return get_args(a)[0]
         non_none = [m for m in models if m is not type(None)]
         if len(non_none) == 1:
             return _unwrap(non_none[0], elem)

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from ..errors import Problem
 from .load import Positions, _fmt, did_you_mean, model_fields_at
-from .schema import DIST_PARAMS, PREDICATE_KINDS, Scenario
+from .schema import DIST_PARAMS, PREDICATE_KINDS, Scenario, _show
 
 __all__ = ["FIELD_HINTS", "pydantic_problems"]
 
@@ -59,18 +59,15 @@ def _raw_path(loc: tuple[Any, ...], data: Any) -> tuple[tuple[Any, ...], bool]:
     return tuple(out), is_key
 
 
-def _show(v: Any) -> str:
-    if isinstance(v, str):
-        return repr(v) if len(v) <= 60 else repr(v[:57] + "...")
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "nothing (null)"
-    if isinstance(v, dict):
-        return "a mapping"
-    if isinstance(v, list):
-        return "a list"
-    return repr(v)
+def _items(n: Any) -> str:
+    return f"{n} item" + ("" if n == 1 else "s")
+
+
+def _is_scale_arity(path: tuple[Any, ...], t: str) -> bool:
+    """pydantic's view of a scale with the wrong number of values (checks.py says it better)."""
+    if t == "missing" and len(path) >= 2 and path[-2] == "scale" and isinstance(path[-1], int):
+        return True
+    return t == "too_long" and bool(path) and path[-1] == "scale"
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -94,9 +91,9 @@ def _message(err: dict[str, Any]) -> str:
     if t in ("dict_type", "model_type", "model_attributes_type"):
         return f"must be a mapping of fields; got {_show(v)}"
     if t in ("too_short",):
-        return f"needs at least {ctx.get('min_length')} item(s); got {ctx.get('actual_length')}"
+        return f"needs at least {_items(ctx.get('min_length'))}; got {ctx.get('actual_length')}"
     if t in ("too_long",):
-        return f"has more than {ctx.get('max_length')} items"
+        return f"has more than {_items(ctx.get('max_length'))}"
     if t == "literal_error":
         return f"must be {ctx.get('expected')}; got {_show(v)}"
     if t in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
@@ -121,6 +118,8 @@ def pydantic_problems(
         t = err["type"]
         path, is_key = _raw_path(loc, data)
         hint = None
+        if _is_scale_arity(path, t):
+            continue
         if t == "missing":
             parent, name = path[:-1], path[-1]
             line, col = positions.locate(parent)
@@ -147,7 +146,24 @@ def pydantic_problems(
         last = next((p for p in reversed(path) if isinstance(p, str)), "")
         if t == "string_pattern_mismatch":
             hint = FIELD_HINTS["id"]
+        elif t in ("predicate_kind", "distribution_name"):
+            hint = _kind_hint(t, err.get("input"))
         else:
             hint = FIELD_HINTS.get(last)
         problems.append(Problem(line, col, _fmt(path), msg, hint, file=file))
     return problems
+
+
+def _kind_hint(t: str, v: Any) -> str | None:
+    """'did you mean …?' for a misspelt condition kind, distribution name or 'distribution'."""
+    if not isinstance(v, dict) or not v:
+        return None
+    if t == "predicate_kind":  # {deals: {table: T}}
+        word, options = next(iter(v)), PREDICATE_KINDS
+    elif "dist" in v:  # {dist: gauss, ...}
+        word, options = v["dist"], tuple(DIST_PARAMS)
+    else:  # a long-form uncertainty entry with 'distribution' misspelt
+        options = ("distribution",)
+        word = next((k for k in v if did_you_mean(str(k), list(options))), "")
+    guess = did_you_mean(str(word), list(options))
+    return f"did you mean {guess!r}?" if guess else None

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "FORMAT_VERSION",
+    "ID_PATTERN",
     "Actor",
     "Anchor",
     "Distribution",
@@ -44,9 +45,10 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 Id = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"),
+    StringConstraints(pattern=ID_PATTERN),
     Field(description="An identifier: a letter, then letters, digits, '-' or '_' (max 64)."),
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
@@ -74,6 +76,21 @@ def _non_negative(v: float) -> float:
     if not v >= 0:
         raise PydanticCustomError("non_negative", "must be 0 or more; got {got}", {"got": f"{v:g}"})
     return v
+
+
+def _show(v: Any) -> str:
+    """A value as the user wrote it, for messages."""
+    if isinstance(v, str):
+        return repr(v) if len(v) <= 60 else repr(v[:57] + "...")
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "nothing (null)"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    return repr(v)
 
 
 from pydantic import AfterValidator  # noqa: E402  (kept next to its use)
@@ -350,17 +367,24 @@ class _BadDist(_Model):
         def fail(v: Any) -> Any:
             if isinstance(v, str):
                 _parse_call(v)  # raises the specific syntax error
+            if isinstance(v, dict) and "dist" in v:
+                raise PydanticCustomError(
+                    "distribution_name",
+                    "unknown distribution {name}; use one of {known}",
+                    {"name": repr(v["dist"]), "known": ", ".join(DIST_PARAMS)},
+                )
             if isinstance(v, dict):
                 raise PydanticCustomError(
                     "distribution_name",
-                    "unknown or missing 'dist' {name}; use one of {known}",
-                    {"name": repr(v.get("dist")), "known": ", ".join(DIST_PARAMS)},
+                    "a distribution written as a mapping needs 'dist' (one of {known}); "
+                    "got the keys {keys}",
+                    {"known": ", ".join(DIST_PARAMS), "keys": ", ".join(map(str, v)) or "(none)"},
                 )
             raise PydanticCustomError(
                 "distribution_type",
                 "a distribution is written as text, e.g. normal(95, 5), or as a mapping "
                 "with 'dist'; got {got}",
-                {"got": type(v).__name__},
+                {"got": _show(v)},
             )
 
         return core_schema.no_info_plain_validator_function(fail)
@@ -499,11 +523,23 @@ class _BadPred(_Model):
         from pydantic_core import core_schema
 
         def fail(v: Any) -> Any:
-            got = list(v) if isinstance(v, dict) else type(v).__name__
+            kinds = ", ".join(PREDICATE_KINDS)
+            if isinstance(v, dict) and len(v) == 1:
+                (name,) = v
+                raise PydanticCustomError(
+                    "predicate_kind", "unknown condition {name}; use one of {kinds}",
+                    {"name": repr(name), "kinds": kinds},
+                )
+            if isinstance(v, dict) and v:
+                raise PydanticCustomError(
+                    "predicate_keys",
+                    "a condition has exactly one of {kinds}; got {n} keys: {keys}",
+                    {"kinds": kinds, "n": len(v), "keys": ", ".join(map(repr, v))},
+                )
             raise PydanticCustomError(
-                "predicate",
-                "a condition is a mapping with exactly one of {kinds}; got {got}",
-                {"kinds": ", ".join(PREDICATE_KINDS), "got": got},
+                "predicate_type",
+                "a condition is a mapping with one key, e.g. {deal: {table: T}}; got {got}",
+                {"got": "an empty mapping" if v == {} else _show(v)},
             )
 
         return core_schema.no_info_plain_validator_function(fail)
