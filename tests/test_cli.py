@@ -28,7 +28,7 @@ def test_console_script_entry_point():
         pytest.skip("console script not installed in this environment")
     r = subprocess.run([str(exe), "validate", EC], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "valid — 10 actors, 1 issues" in r.stdout
+    assert "valid — 10 actors, 1 issue," in r.stdout
 
 
 def test_python_dash_m(tmp_path):
@@ -83,7 +83,7 @@ def test_analyze_is_deterministic(capsys):
         (["analyze"], EXIT["usage"]),
         (["analyze", EC, "--draws", "0"], EXIT["usage"]),
         (["frobnicate"], EXIT["usage"]),
-        (["analyze", EC, "--json", "/no/such/dir/out.json"], EXIT["cannot_write"]),
+        (["analyze", EC, "--json", "/proc/no-such/out.json"], EXIT["cannot_write"]),
     ],
 )
 def test_exit_codes(argv, code, capsys):

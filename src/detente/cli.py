@@ -87,6 +87,10 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create the folder {directory}: {e.strerror}") from None
+    try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror}") from None
@@ -100,6 +104,10 @@ def write_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise OutputError(f"cannot write {path}: {e.strerror}") from None
+
+
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
 
 
 @app.command()
@@ -117,10 +125,10 @@ def validate(
             bad += 1
             _eprint(str(e))
             continue
-        _out().print(
-            f"{f}: valid — {len(s.actors)} actors, {len(s.issues)} issues, {len(s.tables)} tables, "
-            f"{len(s.uncertainty)} uncertain parameters, {len(s.questions)} questions",
-            markup=False,
+        print(
+            f"{f}: valid — {_n(len(s.actors), 'actor')}, {_n(len(s.issues), 'issue')}, "
+            f"{_n(len(s.tables), 'table')}, {_n(len(s.uncertainty), 'uncertain parameter')}, "
+            f"{_n(len(s.questions), 'question')}"
         )
     if bad:
         raise typer.Exit(EXIT["invalid"])

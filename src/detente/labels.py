@@ -7,7 +7,7 @@ from .scenario.schema import Issue
 __all__ = ["describe"]
 
 
-def describe(issue: Issue, value: float) -> str:
+def describe(issue: Issue, value: float, *, max_label: int | None = None) -> str:
     """'62 ≈ "roughly today's line"' style description from the issue's anchors.
 
     Within 5% of the scale of an anchor: that anchor's label. Otherwise: between
@@ -23,7 +23,13 @@ def describe(issue: Issue, value: float) -> str:
     if not issue.anchors:
         return f"{value:g}"
     lo, hi = issue.scale
-    pts = sorted(issue.anchors.items())
+
+    def cut(text: str) -> str:
+        if max_label is None or len(text) <= max_label:
+            return text
+        return text[: max_label - 1].rstrip(" ,;:") + "…"
+
+    pts = sorted((k, cut(v)) for k, v in issue.anchors.items())
     near = min(pts, key=lambda kv: abs(kv[0] - value))
     if abs(near[0] - value) <= 0.05 * (hi - lo):
         return f'≈ "{near[1]}"'

@@ -63,7 +63,7 @@ def render_summary(analysis: Analysis, console: Console) -> None:
         lo, hi = iss.scale
         meaning = []
         if first and rec["forecast"][first]["p50"] is not None:
-            meaning = [describe(iss, rec["forecast"][first]["p50"])]
+            meaning = [describe(iss, rec["forecast"][first]["p50"], max_label=36)]
         t.add_row(f"{iss.name}", f"{lo:g}–{hi:g}", f"{iss.status_quo:g}", *cells, *meaning)
     console.print(t)
     names = "; ".join(f"{m} = {registry.get(m).title}" for m in analysis.models)
