@@ -41,11 +41,11 @@ def render_summary(analysis: Analysis, console: Console) -> None:
 
     title = "Forecast per issue" + (" (median [5%–95%] over draws)" if many else "")
     t = Table(title=title, title_justify="left", show_edge=False)
-    t.add_column("issue")
-    t.add_column("scale", justify="right")
-    t.add_column("status quo", justify="right")
+    t.add_column("issue", no_wrap=True)
+    t.add_column("scale", justify="right", no_wrap=True)
+    t.add_column("status quo", justify="right", no_wrap=True)
     for m in analysis.models:
-        t.add_column(m, justify="right")
+        t.add_column(m, justify="right", no_wrap=True)
     first = analysis.models[0] if analysis.models else None
     if first:
         t.add_column(f"what the {first} forecast means")
@@ -64,7 +64,7 @@ def render_summary(analysis: Analysis, console: Console) -> None:
         meaning = []
         if first and rec["forecast"][first]["p50"] is not None:
             meaning = [describe(iss, rec["forecast"][first]["p50"], max_label=36)]
-        t.add_row(f"{iss.name}", f"{lo:g}–{hi:g}", f"{iss.status_quo:g}", *cells, *meaning)
+        t.add_row(iss.id, f"{lo:g}–{hi:g}", f"{iss.status_quo:g}", *cells, *meaning)
     console.print(t)
     names = "; ".join(f"{m} = {registry.get(m).title}" for m in analysis.models)
     console.print(f"[dim]Models: {names}.[/dim]")
