@@ -226,7 +226,8 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
             add(("issues", i, "scale"), f"the scale's lo must be less than hi; got [{sc[0]}, {sc[1]}]",
                 "write the scale as [lo, hi]; to reverse a scale, relabel its anchors instead")
         if isinstance(sc, list) and len(sc) != 2:
-            add(("issues", i, "scale"), f"a scale is [lo, hi]; got {len(sc)} values",
+            add(("issues", i, "scale"),
+                f"a scale is [lo, hi]; got {len(sc)} value{'s' * (len(sc) != 1)}",
                 "write the scale as [lo, hi], e.g. [0, 100]")
         iid = it.get("id")
         in_scale(("issues", i, "status_quo"), iid, it.get("status_quo"), "the status quo")
