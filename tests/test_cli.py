@@ -99,14 +99,34 @@ def test_schema_to_file(tmp_path, capsys):
     assert {"actors", "issues", "stances", "uncertainty", "questions"} <= set(doc["properties"])
 
 
-def test_schema_validates_a_scenario_with_jsonschema_if_available(tmp_path, capsys):
-    jsonschema = pytest.importorskip("jsonschema")
-    assert main(["schema"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")) + ["starter"],
+                         ids=lambda p: getattr(p, "stem", p))
+def test_json_schema_accepts_every_shipped_scenario_and_the_starter(path, capsys, tmp_path):
+    """Editors given `detente schema` must not flag valid files."""
+    import jsonschema
     import yaml
 
-    data = json.loads(json.dumps(yaml.safe_load(Path(EC).read_text()), default=str))
-    jsonschema.validate(data, doc)
+    assert main(["schema"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    if path == "starter":
+        assert main(["new", "x", "--output", str(tmp_path / "x.yaml")]) == 0
+        path = tmp_path / "x.yaml"
+    data = yaml.safe_load(Path(path).read_text())
+    data = json.loads(json.dumps(data, default=str))  # YAML dates -> strings, as editors see them
+    jsonschema.Draft202012Validator(doc).validate(data)
+
+
+def test_json_schema_rejects_out_of_range_salience(capsys):
+    import jsonschema
+
+    assert main(["schema"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    stance = {"position": 50, "salience": 1.4}
+    sub = {**doc, "$ref": "#/$defs/Stance"}
+    sub.pop("properties"), sub.pop("required", None), sub.pop("type", None)
+    sub.pop("additionalProperties", None)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(sub).validate(stance)
 
 
 def test_new_writes_valid_starter_and_never_overwrites(tmp_path, capsys, monkeypatch):

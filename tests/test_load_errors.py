@@ -1084,3 +1084,22 @@ def test_problem_format_and_dict():
     assert p.to_dict() == {"file": FILE, "line": p.line, "column": p.column,
                            "path": "actors[0].capability", "message": "must be a number; got 'big'",
                            "hint": p.hint}
+
+
+def test_table_id_clashing_with_a_model_name_is_refused():
+    text = render(tables=[{"id": "median", "members": ["us", "ru"]}])
+    with pytest.raises(ScenarioError) as ei:
+        loads_scenario(text, file="x.yaml")
+    msgs = [p.message for p in ei.value.problems]
+    assert any("table id 'median' is also the name of a forecast model" in m for m in msgs)
+
+
+def test_beta_without_range_on_a_0_100_parameter_is_refused():
+    text = render(uncertainty={"stances.us.territory.position": "beta(2, 5)"})
+    with pytest.raises(ScenarioError) as ei:
+        loads_scenario(text, file="x.yaml")
+    (p,) = [p for p in ei.value.problems if "beta" in p.message]
+    assert p.message == "beta(a, b) samples in [0, 1], but this parameter runs from 0 to 100"
+    assert p.hint == "give the range: beta(a, b, low, high), e.g. beta(2, 5, 0, 100)"
+    ok = render(uncertainty={"stances.us.territory.salience": "beta(2, 5)"})
+    loads_scenario(ok, file="x.yaml")

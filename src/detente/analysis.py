@@ -69,7 +69,8 @@ class Analysis:
                 "id": a.id,
                 "name": a.name,
                 "capability": a.capability,
-                "capability_share": a.capability / sum(x.capability for x in s.actors),
+                "capability_share": float(np.mean(
+                    d.capability[:, k] / d.capability.sum(axis=1))),
                 "status_quo_utility": _stat(self.status_quo_utility[:, k]),
                 "no_deal_value": _stat(self.no_deal[:, k]),
                 "sources": list(a.sources),

@@ -173,11 +173,9 @@ def schema(
     ] = None,
 ) -> None:
     """Write the scenario format's JSON Schema (for editor validation and completion)."""
-    from .scenario.schema import Scenario
+    from .scenario.schema import scenario_json_schema
 
-    doc = Scenario.model_json_schema()
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    doc["title"] = "detente scenario"
+    doc = scenario_json_schema()
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         sys.stdout.write(text)

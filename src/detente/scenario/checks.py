@@ -261,7 +261,14 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
                 in_scale(("no_deal", aid, "expects", iid), iid, v, "an expected value")
 
     # tables
+    from ..forecast import registry
+
     for t, tb in enumerate(_items(data.get("tables"))):
+        tid = _dict(tb).get("id")
+        if isinstance(tid, str) and tid in registry.names():
+            add(("tables", t, "id"),
+                f"table id {tid!r} is also the name of a forecast model, so a question's "
+                "`outcome.source` could not tell them apart", "give the table another id")
         members = _items(_dict(tb).get("members"))
         seen = set()
         for m, a in enumerate(members):
@@ -320,6 +327,12 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
         d = _dict(d)
         for msg in _dist_consistency(d):
             add(where, msg)
+        if (bounds is not None and d.get("dist") == "beta" and "low" not in d and "high" not in d
+                and all(math.isfinite(b) for b in bounds) and tuple(bounds) != (0.0, 1.0)):
+            lo, hi = bounds
+            add(where, f"beta(a, b) samples in [0, 1], but this parameter runs from {lo:g} to "
+                f"{hi:g}", f"give the range: beta(a, b, low, high), e.g. beta(2, 5, {lo:g}, {hi:g})")
+            continue
         if bounds is not None:
             lo, hi = bounds
             for name, v in _dist_location(d):

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "FORMAT_VERSION",
+    "scenario_json_schema",
     "ID_PATTERN",
     "Actor",
     "Anchor",
@@ -95,9 +96,18 @@ def _show(v: Any) -> str:
 
 from pydantic import AfterValidator  # noqa: E402  (kept next to its use)
 
-Salience = Annotated[Finite, AfterValidator(_in_range(0.0, 1.0))]
-Positive = Annotated[Finite, AfterValidator(_positive)]
-NonNegative = Annotated[Finite, AfterValidator(_non_negative)]
+# The bounds are checked by the validators (for our own messages) and declared in the
+# JSON Schema (for editors).
+Salience = Annotated[
+    Finite, AfterValidator(_in_range(0.0, 1.0)),
+    Field(json_schema_extra={"minimum": 0, "maximum": 1}),
+]
+Positive = Annotated[
+    Finite, AfterValidator(_positive), Field(json_schema_extra={"exclusiveMinimum": 0})
+]
+NonNegative = Annotated[
+    Finite, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})
+]
 
 
 class _Model(BaseModel):
@@ -631,3 +641,30 @@ class Scenario(_Model):
             if a.id == actor_id:
                 return a
         raise KeyError(actor_id)
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors (validation and completion).
+
+    Pydantic's schema describes the validated models; the file also accepts
+    distributions written as text (``normal(95, 5)``), so those are added here.
+    The loader remains the authority: it also checks cross-references.
+    """
+    doc = Scenario.model_json_schema()
+    names = "|".join(DIST_PARAMS)
+    text = {
+        "type": "string",
+        "pattern": rf"^\s*({names})\s*\(.*\)\s*$",
+        "description": "A distribution as text, e.g. normal(95, 5) or uniform(0.05, 0.15).",
+    }
+    defs = doc["$defs"]
+    dist = defs["UncertainParameter"]["properties"]["distribution"]
+    options = dist.pop("oneOf")
+    dist["anyOf"] = [text, *options]
+    unc = doc["properties"]["uncertainty"]
+    unc["additionalProperties"] = {
+        "anyOf": [text, *options, {"$ref": "#/$defs/UncertainParameter"}]
+    }
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "detente scenario"
+    return doc
