@@ -1,0 +1,164 @@
+"""Forecast questions: declarative conditions over results (never evaluated as code)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
+from pydantic_core import PydanticCustomError
+
+from .types import Finite, Id, NonNegative, Text, _Model, _show
+
+# --------------------------------------------------------------------------- questions
+class DealArgs(_Model):
+    table: Id
+    by_month: NonNegative = Field(default=0.0, description="Months after as_of (0: now).")
+
+
+class AcceptsArgs(_Model):
+    actor: Id
+    table: Id
+    by_month: NonNegative = 0.0
+
+
+class OutcomeArgs(_Model):
+    issue: Id
+    source: Id = Field(
+        default="compromise",
+        description="A forecast model name, or a table id for that table's bargaining deal.",
+    )
+    at_least: Finite | None = None
+    at_most: Finite | None = None
+
+
+class EquilibriumArgs(_Model):
+    state: Text
+    concept: Literal["nash", "gmr", "smr", "seq"] = "gmr"
+
+
+class DealPred(_Model):
+    deal: DealArgs = Field(description="A zone of agreement exists at the table by the month.")
+
+
+class HoldsPred(_Model):
+    holds: DealArgs = Field(description="The table's deal is accepted by every veto player.")
+
+
+class AcceptsPred(_Model):
+    accepts: AcceptsArgs = Field(description="The actor accepts the table's deal.")
+
+
+class OutcomePred(_Model):
+    outcome: OutcomeArgs = Field(description="An issue's outcome lies within bounds.")
+
+
+class EquilibriumPred(_Model):
+    equilibrium: EquilibriumArgs = Field(description="A conflict state is an equilibrium.")
+
+
+class AllPred(_Model):
+    all: tuple[Predicate, ...] = Field(min_length=1)
+
+
+class AnyPred(_Model):
+    any: tuple[Predicate, ...] = Field(min_length=1)
+
+
+class NotPred(_Model):
+    not_: Predicate = Field(alias="not")
+    model_config = ConfigDict(populate_by_name=False)
+
+
+PREDICATE_KINDS = ("deal", "holds", "accepts", "outcome", "equilibrium", "all", "any", "not")
+
+
+def _pred_tag(v: Any) -> str:
+    if isinstance(v, dict) and len(v) == 1:
+        (k,) = v
+        if k in PREDICATE_KINDS:
+            return k
+    if isinstance(v, BaseModel):
+        return {
+            DealPred: "deal",
+            HoldsPred: "holds",
+            AcceptsPred: "accepts",
+            OutcomePred: "outcome",
+            EquilibriumPred: "equilibrium",
+            AllPred: "all",
+            AnyPred: "any",
+            NotPred: "not",
+        }.get(type(v), "__invalid__")
+    return "__invalid__"
+
+
+class _BadPred(_Model):
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):  # noqa: D105
+        from pydantic_core import core_schema
+
+        def fail(v: Any) -> Any:
+            kinds = ", ".join(PREDICATE_KINDS)
+            if isinstance(v, dict) and len(v) == 1:
+                (name,) = v
+                raise PydanticCustomError(
+                    "predicate_kind", "unknown condition {name}; use one of {kinds}",
+                    {"name": repr(name), "kinds": kinds},
+                )
+            if isinstance(v, dict) and v:
+                raise PydanticCustomError(
+                    "predicate_keys",
+                    "a condition has exactly one of {kinds}; got {n} keys: {keys}",
+                    {"kinds": kinds, "n": len(v), "keys": ", ".join(map(repr, v))},
+                )
+            raise PydanticCustomError(
+                "predicate_type",
+                "a condition is a mapping with one key, e.g. {deal: {table: T}}; got {got}",
+                {"got": "an empty mapping" if v == {} else _show(v)},
+            )
+
+        return core_schema.no_info_plain_validator_function(fail)
+
+
+Predicate = Annotated[
+    Union[
+        Annotated[DealPred, Tag("deal")],
+        Annotated[HoldsPred, Tag("holds")],
+        Annotated[AcceptsPred, Tag("accepts")],
+        Annotated[OutcomePred, Tag("outcome")],
+        Annotated[EquilibriumPred, Tag("equilibrium")],
+        Annotated[AllPred, Tag("all")],
+        Annotated[AnyPred, Tag("any")],
+        Annotated[NotPred, Tag("not")],
+        Annotated[_BadPred, Tag("__invalid__")],
+    ],
+    Discriminator(_pred_tag),
+]
+
+
+class Resolution(_Model):
+    outcome: Annotated[bool, Field(strict=True)] = Field(description="How the question resolved (true/false).")
+    date: _dt.date | None = None
+    sources: tuple[Id, ...] = ()
+    note: Text | None = None
+
+
+class Question(_Model):
+    id: Id
+    text: Text = Field(description="The question in words, as a forecaster would ask it.")
+    when: Predicate = Field(description="The declarative condition that makes the answer 'yes'.")
+    resolution: Resolution | None = None
+    sources: tuple[Id, ...] = ()
+    note: Text | None = None
+
+
+AllPred.model_rebuild()
+AnyPred.model_rebuild()
+NotPred.model_rebuild()
+
