@@ -34,7 +34,6 @@ import numpy as np
 __all__ = ["Program", "State", "lifted_start", "recentre", "solve"]
 
 _DEBUG = False
-_BACKTRACK = 0.5 ** np.arange(30)
 
 
 @dataclass
@@ -112,50 +111,45 @@ def _parts(B: _Batch, x, t, tau):
     return a, b, g, bl, bh
 
 
-def _objective(B: _Batch, x, t, tau, L, mu):
-    a, b, g, bl, bh = _parts(B, x, t, tau)
-    bad = ((a <= 0) | (b <= 0)).any(axis=(1, 2)) | ((g <= 0) & (L > 0)).any(axis=1)
-    bad |= ((bl <= 0) | (bh <= 0)).any(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        val = (L * np.log(np.where(g > 0, g, 1.0))).sum(axis=1)
-        val += (B.beta * (B.w * (1.0 - t)).sum(axis=2)).sum(axis=1) + B.c * tau
-        val += mu * (B.act * (np.log(np.where(a > 0, a, 1.0))
-                              + np.log(np.where(b > 0, b, 1.0)))).sum(axis=(1, 2))
-        val += mu * (np.log(np.where(bl > 0, bl, 1.0))
-                     + np.log(np.where(bh > 0, bh, 1.0))).sum(axis=1)
-    return np.where(bad, -np.inf, val)
+def _step(B: _Batch, x, t, tau, ya, yb, yg, yl, yh, mu):
+    """One primal–dual Newton step for every draw in the batch.
 
-
-def _newton(B: _Batch, x, t, tau, mu, tol):
-    """One damped Newton step for every draw in the batch; returns (x, t, tau, decrement)."""
+    Complementarity targets: c_i·y_i = μ for the barrier constraints (epigraph,
+    box) and c_k·y_k = γ_k + μ·ν_k for the utility log terms. The Newton system
+    M Δv = ∇f + Σ (σ_i/c_i) a_i with M = Σ (y_i/c_i) a_i a_iᵀ is reduced to
+    (x, τ) by a Schur complement (t-blocks diagonal plus rank one).
+    Returns the new iterate and the largest complementarity gap per draw.
+    """
     n, _k, m = B.w.shape
     ny = m + 1
-    L = B.gamma + mu * B.nu
-    a, b, g, bl, bh = _parts(B, x, t, tau)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rg = np.where(L > 0, L / g, 0.0)  # (N, K)
-        rho = np.where(L > 0, L / (g * g), 0.0)
+    mu1, mu2 = mu[:, None], mu[:, None, None]
+    sig_g = B.gamma + mu1 * B.nu
     act, w, s, free = B.act, B.w, B.s, B.free
+    gact = B.gact
     ff = free.astype(float)
-    ia, ib = 1.0 / a, 1.0 / b
-    # gradient
-    g_t = act * (-w * (rg + B.beta)[:, :, None] + mu * (ia + ib))  # (N, K, I)
-    g_x = ((mu * act * (ib - ia)).sum(axis=1) + mu * (1.0 / bl - 1.0 / bh)) * ff
-    g_tau = (B.c - (rg * s).sum(axis=1)) if B.has_tau else np.zeros(n)
-    # negative Hessian: t-blocks A_k = D_k + ρ_k w_k w_k^T; t–x coupling −C; t–τ coupling ρ s w
-    D = np.where(act > 0, mu * (ia * ia + ib * ib), 1.0)
-    C = act * mu * (ia * ia - ib * ib)
-    Mxx = (mu * act * (ia * ia + ib * ib)).sum(axis=1) + mu * (1 / bl**2 + 1 / bh**2)
-    Mxx = np.where(free, Mxx, 1.0)
+    a, b, g, bl, bh = _parts(B, x, t, tau)
+    g = np.where(gact, g, 1.0)
+    # weights ω = y/c and barrier gradient terms σ/c
+    wa_, wb_ = act * ya / a, act * yb / b
+    wg = np.where(gact, yg / g, 0.0)
+    wl, wh = ff * yl / bl, ff * yh / bh
+    sa, sb = act * mu2 / a, act * mu2 / b
+    sg = np.where(gact, sig_g / g, 0.0)
+    sl, sh = ff * mu1 / bl, ff * mu1 / bh
+    g_t = act * (-w * (sg + B.beta)[:, :, None] + sa + sb)
+    g_x = ((sb - sa).sum(axis=1) + sl - sh) * ff
+    g_tau = (B.c - (sg * s).sum(axis=1)) if B.has_tau else np.zeros(n)
+    D = np.where(act > 0, wa_ + wb_, 1.0)
+    C = wa_ - wb_
+    Mxx = np.where(free, (wa_ + wb_).sum(axis=1) + wl + wh, 1.0)
+    rho = wg
     Mtt = (rho * s * s).sum(axis=1) if B.has_tau else np.ones(n)
     wa = w * act
     Dinv = 1.0 / D
     Dw = Dinv * wa
     den = 1.0 + rho * (wa * Dw).sum(axis=2)
     Dg = Dinv * g_t
-    Ag = Dg - (rho * (wa * Dg).sum(axis=2) / den)[:, :, None] * Dw  # A^{-1} g_t
-    # With u_k = D_k^{-1} C_k w_k, the x–x block of Σ_k B_k^T A_k^{-1} B_k is
-    # diag(Σ_k C²/D) − Σ_k (ρ_k/den_k) u_k u_k^T (Sherman–Morrison).
+    Ag = Dg - (rho * (wa * Dg).sum(axis=2) / den)[:, :, None] * Dw
     DC = Dinv * C
     u = wa * DC
     bt = (rho * s)[:, :, None] * wa
@@ -165,7 +159,10 @@ def _newton(B: _Batch, x, t, tau, mu, tol):
     diag = np.arange(m)
     S[:, diag, diag] = Mxx - (C * DC).sum(axis=1)
     S[:, m, m] = Mtt - (bt * AinvBt).sum(axis=(1, 2))
-    S[:, :m, :m] += np.einsum("nk,nki,nkj->nij", rho / den, u, u)
+    coef = rho / den
+    for kk in range(w.shape[1]):
+        uk = u[:, kk, :] * np.sqrt(coef[:, kk, None])
+        S[:, :m, :m] += uk[:, :, None] * uk[:, None, :]
     xt = (-C * AinvBt).sum(axis=1)
     S[:, :m, m] -= xt
     S[:, m, :m] -= xt
@@ -173,87 +170,141 @@ def _newton(B: _Batch, x, t, tau, mu, tol):
     rhs[:, :m] -= (-C * Ag).sum(axis=1)
     rhs[:, m] -= (bt * Ag).sum(axis=(1, 2))
     fixed = np.concatenate([~free, np.full((n, 1), not B.has_tau)], axis=1)
-    S = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, S)
-    S[:, np.arange(ny), np.arange(ny)] += fixed
-    rhs = np.where(fixed, 0.0, rhs)
+    if fixed.any():
+        S = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, S)
+        S[:, np.arange(ny), np.arange(ny)] += fixed
+        rhs = np.where(fixed, 0.0, rhs)
     dy = np.linalg.solve(S, rhs[..., None])[..., 0]
-    dx, dtau = dy[:, :m] * ff, dy[:, m]
+    dx, dtau = dy[:, :m] * ff, dy[:, m] if B.has_tau else np.zeros(n)
     v = Dinv * (g_t - (-C * dx[:, None, :] + bt * dtau[:, None, None]))
     dt = act * (v - (rho * (wa * v).sum(axis=2) / den)[:, :, None] * Dw)
-    dec = (g_x * dx).sum(axis=1) + (g_t * dt).sum(axis=(1, 2)) + g_tau * dtau
-    dec = np.where(np.isfinite(dec), dec, 0.0)
-    # largest step keeping every affine constraint positive (fraction to the boundary)
-    amax = np.ones(n)
+    # constraint changes and dual steps Δy = σ/c − y − ω Δc
+    da = act * (dt - dx[:, None, :])
+    db = act * (dt + dx[:, None, :])
+    dg = np.where(gact, -(w * dt).sum(axis=2) - dtau[:, None] * s, 0.0)
+    dl, dh = dx, -dx
+    dya = act * (sa - ya - wa_ * da)
+    dyb = act * (sb - yb - wb_ * db)
+    dyg = np.where(gact, sg - yg - wg * dg, 0.0)
+    dyl = ff * (sl - yl - wl * dl)
+    dyh = ff * (sh - yh - wh * dh)
+
+    def max_step(pairs):
+        out = np.ones(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for val, dv, mask in pairs:
+                r = np.where(mask & (dv < 0), -val / dv, np.inf)
+                out = np.minimum(out, 0.995 * r.reshape(n, -1).min(axis=1))
+        return out
+
+    ap = max_step(((a, da, act > 0), (b, db, act > 0), (g, dg, gact), (bl, dl, free),
+                   (bh, dh, free)))
+    ad = max_step(((ya, dya, act > 0), (yb, dyb, act > 0), (yg, dyg, gact), (yl, dyl, free),
+                   (yh, dyh, free)))
+    x = x + ap[:, None] * dx
+    t = t + ap[:, None, None] * dt
+    tau = tau + ap * dtau
+    ya, yb = ya + ad[:, None, None] * dya, yb + ad[:, None, None] * dyb
+    yg = yg + ad[:, None] * dyg
+    yl, yh = yl + ad[:, None] * dyl, yh + ad[:, None] * dyh
+    return x, t, tau, ya, yb, yg, yl, yh, ap, ad
+
+
+def _measures(B: _Batch, x, t, tau, ya, yb, yg, yl, yh, mu):
+    """Per draw: mean barrier complementarity, worst relative miss of the log-term targets,
+    and the relative dual residual."""
+    a, b, g, bl, bh = _parts(B, x, t, tau)
+    ff = B.free.astype(float)
+    barrier_g = B.gact & (B.gamma <= 0)  # ν-only log terms behave as barrier constraints
+    tot = (B.act * (a * ya + b * yb)).sum(axis=(1, 2)) + (ff * (bl * yl + bh * yh)).sum(axis=1)
+    tot = tot + np.where(barrier_g, g * yg / np.maximum(B.nu, 1e-300), 0.0).sum(axis=1)
+    cnt = 2 * B.act.sum(axis=(1, 2)) + 2 * ff.sum(axis=1) + barrier_g.sum(axis=1)
+    sig_g = B.gamma + mu[:, None] * B.nu
+    fixed_g = B.gact & (B.gamma > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for val, dv, mask in (
-            (a, dt - dx[:, None, :], act > 0), (b, dt + dx[:, None, :], act > 0),
-            (g, -(w * dt).sum(axis=2) - dtau[:, None] * s, L > 0),
-            (bl, dx, free), (bh, -dx, free),
-        ):
-            r = np.where(mask & (dv < 0), -val / dv, np.inf)
-            amax = np.minimum(amax, 0.99 * r.reshape(n, -1).min(axis=1))
-    f0 = _objective(B, x, t, tau, L, mu)
-    step = np.zeros(n)
-    done = dec <= tol
-    for frac in _BACKTRACK:
-        al = amax * frac
-        fn = _objective(B, x + al[:, None] * dx, t + al[:, None, None] * dt, tau + al * dtau,
-                        L, mu)
-        ok = (~done) & np.isfinite(fn) & (fn >= f0 + 1e-4 * al * dec)
-        step = np.where(ok, al, step)
-        done |= ok
-        if done.all():
-            break
-    return (x + step[:, None] * dx, t + step[:, None, None] * dt, tau + step * dtau, dec)
+        miss = np.where(fixed_g, np.abs(g * yg - sig_g) / np.maximum(sig_g, 1e-300), 0.0).max(
+            axis=1)
+    r_t = B.act * (-B.w * (B.beta + np.where(B.gact, yg, 0.0))[:, :, None] + ya + yb)
+    r_x = ff * ((yb - ya) * B.act).sum(axis=1) + ff * (yl - yh)
+    r_tau = (B.c - (np.where(B.gact, yg, 0.0) * B.s).sum(axis=1)) if B.has_tau else 0.0 * tau
+    rd = np.maximum(np.abs(r_t).reshape(len(tau), -1).max(axis=1), np.abs(r_x).max(axis=1))
+    rd = np.maximum(rd, np.abs(r_tau))
+    scale = 1.0 + np.abs(B.beta).max(axis=1) + abs(B.c) + B.gamma.max(axis=1)
+    return tot / np.maximum(cnt, 1), miss, rd / scale
 
 
 def solve(
     prog: Program,
     start: State,
     *,
-    mu0: float = 1e-3,
-    mu_min: float = 1e-10,
-    factor: float = 0.1,
-    newton_iter: int = 40,
-    tol: float = 1e-13,
-    centred: float = 1e-3,
+    mu0: float = 0.1,
+    mu_min: float = 1e-11,
+    max_iter: int = 200,
 ) -> State:
-    """Maximise the program from a strictly feasible start; return the final state.
+    """Maximise the program from a strictly feasible start (primal–dual interior point).
 
-    Within each barrier stage only the draws not yet centred keep iterating
-    (a stage ends for a draw when its Newton decrement is below ``centred·μ``,
-    or ``tol`` in the last stage).
+    Each iteration targets μ = σ × the current mean complementarity (σ = 0.1
+    after long steps, 0.5 otherwise), never rising, down to ``mu_min``. A draw
+    stops when μ = mu_min, complementarity is centred on it, the log terms meet
+    their targets to 1e-8 and the dual residual is below 1e-9; finished draws
+    drop out of the batch.
     """
     n, _k, m = prog.w.shape
     zeros = np.zeros(prog.e.shape)
-    act = (prog.w > 0).astype(float)
+    beta = zeros if prog.beta is None else np.asarray(prog.beta, float)
+    gamma = zeros if prog.gamma is None else np.asarray(prog.gamma, float)
+    nu = zeros if prog.nu is None else np.asarray(prog.nu, float)
+    uses = (gamma + nu + np.abs(beta)) > 0
+    act = ((prog.w > 0) & uses[:, :, None]).astype(float)
     B = _Batch(
         prog, None, w=prog.w, p=prog.p, e=prog.e, lo=prog.lo, hi=prog.hi, free=prog.free,
-        act=act,
-        beta=zeros if prog.beta is None else np.asarray(prog.beta, float),
-        gamma=zeros if prog.gamma is None else np.asarray(prog.gamma, float),
-        nu=zeros if prog.nu is None else np.asarray(prog.nu, float),
+        act=act, beta=beta, gamma=gamma, nu=nu, gact=(gamma + nu) > 0,
         s=zeros if prog.s is None else np.asarray(prog.s, float),
     )
     x = np.where(prog.free, start.x, prog.lo).astype(float)
     t = np.where(act > 0, start.t, 1.0).astype(float)
     tau = np.asarray(start.tau, dtype=float).copy()
-    mu = float(mu0)
-    while True:
-        goal = tol if mu <= mu_min else centred * mu
-        idx = np.arange(n)
-        Bi = B
-        for _ in range(newton_iter):
-            xi, ti, taui, dec = _newton(Bi, x[idx], t[idx], tau[idx], mu, tol)
-            x[idx], t[idx], tau[idx] = xi, ti, taui
-            if _DEBUG:
-                print(f"mu={mu:.0e} active={len(idx)} maxdec={float(np.max(dec)):.2e}")
-            keep = dec > goal
-            if not keep.any():
-                break
+    mu = np.full(n, float(mu0))
+    a, b, g, bl, bh = _parts(B, x, t, tau)
+    # Dual-feasible start: the log terms at their targets (or, for the max–min problems,
+    # sharing the weight of τ), then ya = yb from the t-stationarity and yl = yh.
+    s_arr = B.s
+    gsafe = np.where(B.gact, g, 1.0)
+    yg = np.where(gamma > 0, (gamma + mu[:, None] * nu) / gsafe, mu[:, None] * nu / gsafe)
+    if prog.c != 0.0:
+        share = prog.c / np.maximum((np.where((nu > 0) & (gamma <= 0), s_arr, 0.0)).sum(axis=1),
+                                    1e-300)
+        yg = np.where((nu > 0) & (gamma <= 0), share[:, None], yg)
+    yg = np.where(B.gact, yg, 0.0)
+    half = act * prog.w * (beta + yg)[:, :, None] / 2.0
+    ya = np.where(act > 0, np.maximum(half, 1e-12), 0.0)
+    yb = ya.copy()
+    ff = prog.free.astype(float)
+    yl = ff * mu[:, None] / bl
+    yh = yl.copy()
+    comp0, _, _ = _measures(B, x, t, tau, ya, yb, yg, yl, yh, mu)
+    mu = np.maximum(mu_min, 0.5 * comp0)
+    idx = np.arange(n)
+    Bi = B
+    for _ in range(max_iter):
+        mui = mu[idx]
+        out = _step(Bi, x[idx], t[idx], tau[idx], ya[idx], yb[idx], yg[idx], yl[idx], yh[idx],
+                    mui)
+        xi, ti, taui, yai, ybi, ygi, yli, yhi, ap, ad = out
+        comp, miss, rd = _measures(Bi, xi, ti, taui, yai, ybi, ygi, yli, yhi, mui)
+        x[idx], t[idx], tau[idx] = xi, ti, taui
+        ya[idx], yb[idx], yg[idx], yl[idx], yh[idx] = yai, ybi, ygi, yli, yhi
+        done = (mui <= mu_min) & (comp <= 2.0 * mu_min) & (miss <= 1e-8) & (rd <= 1e-9)
+        sigma = np.where(np.minimum(ap, ad) > 0.5, 0.1, 0.5)
+        mu[idx] = np.maximum(mu_min, np.minimum(mui, sigma * comp))
+        if _DEBUG:
+            print(f"active={len(idx)} mu=[{mui.min():.0e},{mui.max():.0e}] "
+                  f"ap={ap.min():.2e} ad={ad.min():.2e} comp={comp.max():.1e} "
+                  f"miss={miss.max():.1e} rd={rd.max():.1e} done={int(done.sum())}")
+        if done.all():
+            break
+        keep = ~done
+        if not keep.all():
             idx = idx[keep]
             Bi = Bi.take(prog, keep)
-        if mu <= mu_min:
-            break
-        mu = max(mu * factor, mu_min)
     return State(x=np.where(prog.free, x, prog.lo), t=t, tau=tau)
