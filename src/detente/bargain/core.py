@@ -1,0 +1,187 @@
+"""Bargaining solutions over packages, vectorised over draws.
+
+Every function takes the members' utility weights ``w`` and ideal points ``p``
+(N, K, I), their no-deal values ``d`` (N, K), the status quo ``q`` (N, I) and
+which issues may move (``free``, (N, I); the others stay at the status quo).
+Optional *side constraints* (``cw``, ``cp``, ``cd``: actors who are not at the
+table but whose acceptance is required) restrict the packages to those every
+side actor also prefers to its no-deal value.
+
+Two-member tables without side constraints use the exact frontier
+(:mod:`.exact2`); everything else uses the interior-point solver
+(:mod:`.solver`). Both agree to ~1e-10 in utility (tests).
+
+Definitions (DESIGN.md; docs/explanation/bargaining.md):
+
+* zone value z = max_x min_k (U_k(x) − d_k): a zone of agreement exists when
+  z > :data:`ZONE_TOL` (every member can gain at once); when z ≤ 0, −z is the
+  smallest uniform concession (lowering of every member's no-deal value) that
+  would open one.
+* Nash: argmax Π_k (U_k − d_k)^α_k (Nash 1950; weighted: Kalai 1977).
+* Kalai–Smorodinsky: the frontier point where every member gets the same share
+  of its ideal gain, a_k = max U_k over the acceptable set (Kalai &
+  Smorodinsky 1975).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import exact1, exact2
+from .solver import Program, State, lifted_start, recentre, solve
+
+__all__ = ["ZONE_TOL", "Side", "kalai_smorodinsky", "nash", "utilities", "zone"]
+
+ZONE_TOL = 1e-7
+"""A zone of agreement exists when every member can gain more than this (utility units)."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """Side constraints: actors off the table whose acceptance is required."""
+
+    w: np.ndarray  # (N, V, I)
+    p: np.ndarray  # (N, V, I)
+    d: np.ndarray  # (N, V)
+
+    @property
+    def size(self) -> int:
+        return int(self.w.shape[1])
+
+
+def utilities(w: np.ndarray, p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """U_k(x) for packages x (N, I): (N, K)."""
+    return (w * (1.0 - np.abs(x[:, None, :] - p))).sum(axis=2)
+
+
+def _box(q: np.ndarray, free: np.ndarray):
+    return np.where(free, 0.0, q), np.where(free, 1.0, q)
+
+
+def _stack(w, p, d, side: Side | None):
+    if side is None or side.size == 0:
+        return w, p, d, 0
+    return (np.concatenate([w, side.w], axis=1), np.concatenate([p, side.p], axis=1),
+            np.concatenate([d, side.d], axis=1), side.size)
+
+
+def _single(free: np.ndarray) -> np.ndarray | None:
+    """The free issue of every row when each row has exactly one, else None."""
+    if free.shape[0] and (free.sum(axis=1) == 1).all():
+        return np.argmax(free, axis=1)
+    return None
+
+
+def zone(w, p, d, q, free, side: Side | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(z, x): the largest gain every member (and side actor) can get at once, and a package
+    achieving it. z > ZONE_TOL: a zone of agreement exists."""
+    if w.shape[1] == 2 and (side is None or side.size == 0):
+        f = exact2.frontier2(w, p, q, free)
+        return exact2.maxmin2(f, d)
+    W, P, D, _ = _stack(w, p, d, side)
+    j = _single(free)
+    if j is not None:
+        return exact1.zone1(W, P, D, q, j)
+    n, k, _m = W.shape
+    lo, hi = _box(q, free)
+    prog = Program(w=W, p=P, e=D, lo=lo, hi=hi, free=free, nu=np.ones((n, k)),
+                   s=np.ones((n, k)), c=1.0)
+    x0 = np.where(free, 0.5, q)
+    t0 = lifted_start(prog, x0)
+    u0 = (W * (1.0 - t0)).sum(axis=2)
+    st = solve(prog, State(x0, t0, (u0 - D).min(axis=1) - 1.0))
+    x = st.x
+    return (utilities(W, P, x) - D).min(axis=1), x
+
+
+def nash(w, p, d, q, free, alpha, side: Side | None = None, *, start=None):
+    """The Nash bargaining solution (weights ``alpha`` (N, K)); NaN rows where no zone.
+
+    Returns (x (N, I), z (N,)) — z is the zone value used to decide feasibility.
+    """
+    n, _k, m = w.shape
+    if w.shape[1] == 2 and (side is None or side.size == 0):
+        f = exact2.frontier2(w, p, q, free)
+        z, _ = exact2.maxmin2(f, d)
+        _, x = exact2.nash2(f, d, alpha)
+        return np.where((z > ZONE_TOL)[:, None], x, np.nan), z
+    z, xz = zone(w, p, d, q, free, side) if start is None else start
+    ok = z > ZONE_TOL
+    out = np.full((n, m), np.nan)
+    j = _single(free)
+    if j is not None:
+        W, P, D, _ = _stack(w, p, d, side)
+        x = exact1.nash1(W, P, D, q, j, alpha, w.shape[1])
+        return np.where(ok[:, None], x, np.nan), z
+    if ok.any():
+        W, P, D, nv = _stack(w[ok], p[ok], d[ok], None if side is None else
+                             Side(side.w[ok], side.p[ok], side.d[ok]))
+        lo, hi = _box(q[ok], free[ok])
+        kk = W.shape[1]
+        gamma = np.zeros((ok.sum(), kk))
+        gamma[:, : w.shape[1]] = alpha[ok]
+        nu = np.zeros((ok.sum(), kk))
+        nu[:, w.shape[1]:] = 1.0
+        prog = Program(w=W, p=P, e=D, lo=lo, hi=hi, free=free[ok], gamma=gamma, nu=nu)
+        st = solve(prog, recentre(prog, xz[ok], z[ok]))
+        out[ok] = st.x
+    return out, z
+
+
+def ideal_points(w, p, d, q, free, side: Side | None = None, *, start=None) -> np.ndarray:
+    """a_k = max U_k over the acceptable set, for every member (N, K); NaN where no zone."""
+    n, k, m = w.shape
+    if k == 2 and (side is None or side.size == 0):
+        f = exact2.frontier2(w, p, q, free)
+        z, _ = exact2.maxmin2(f, d)
+        a = exact2.ideal2(f, d)
+        return np.where((z > ZONE_TOL)[:, None], a, np.nan)
+    z, xz = zone(w, p, d, q, free, side) if start is None else start
+    ok = z > ZONE_TOL
+    out = np.full((n, k), np.nan)
+    if not ok.any():
+        return out
+    sub = None if side is None else Side(side.w[ok], side.p[ok], side.d[ok])
+    W, P, D, _ = _stack(w[ok], p[ok], d[ok], sub)
+    no, kk = W.shape[0], W.shape[1]
+    # one program per (draw, member), stacked along the batch axis
+    rep = lambda a: np.repeat(a, k, axis=0)  # noqa: E731
+    beta = np.zeros((no * k, kk))
+    beta[np.arange(no * k), np.tile(np.arange(k), no)] = 1.0
+    lo, hi = _box(q[ok], free[ok])
+    prog = Program(w=rep(W), p=rep(P), e=rep(D), lo=rep(lo), hi=rep(hi), free=rep(free[ok]),
+                   beta=beta, nu=np.ones((no * k, kk)))
+    st = solve(prog, recentre(prog, rep(xz[ok]), rep(z[ok])))
+    u = utilities(rep(W), rep(P), st.x)
+    out[ok] = u[np.arange(no * k), np.tile(np.arange(k), no)].reshape(no, k)
+    return out
+
+
+def kalai_smorodinsky(w, p, d, q, free, side: Side | None = None, *, start=None):
+    """The Kalai–Smorodinsky solution: (x (N, I), ideal (N, K)); NaN rows where no zone."""
+    n, k, m = w.shape
+    z, xz = zone(w, p, d, q, free, side) if start is None else start
+    a = ideal_points(w, p, d, q, free, side, start=(z, xz))
+    ok = (z > ZONE_TOL) & np.isfinite(a).all(axis=1)
+    out = np.full((n, m), np.nan)
+    if not ok.any():
+        return out, a
+    scale = np.maximum(a - d, 1e-12)
+    if k == 2 and (side is None or side.size == 0):
+        f = exact2.frontier2(w, p, q, free)
+        _, x = exact2.maxmin2(f, d, scale)
+        out[ok] = x[ok]
+        return out, a
+    sub = None if side is None else Side(side.w[ok], side.p[ok], side.d[ok])
+    W, P, D, nv = _stack(w[ok], p[ok], d[ok], sub)
+    no, kk = W.shape[0], W.shape[1]
+    s = np.zeros((no, kk))
+    s[:, :k] = scale[ok]
+    lo, hi = _box(q[ok], free[ok])
+    prog = Program(w=W, p=P, e=D, lo=lo, hi=hi, free=free[ok], nu=np.ones((no, kk)), s=s, c=1.0)
+    start_state = recentre(prog, xz[ok], z[ok])
+    st = solve(prog, State(start_state.x, start_state.t, np.zeros(no)))
+    out[ok] = st.x
+    return out, a

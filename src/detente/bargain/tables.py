@@ -1,0 +1,234 @@
+"""Per-table bargaining: the zone, the deals, who accepts them, and whether they hold.
+
+:func:`bargain_tables` takes the numeric inputs (:class:`~detente.scenario.Draws`)
+and the scenario's tables and veto players, and returns one frozen
+:class:`TableResult` per table, every array with the leading draw axis.
+
+The table's **deal** is the Nash bargaining solution with equal weights; the
+capability-weighted Nash solution and Kalai–Smorodinsky are reported beside it.
+Issues no member of the table cares about stay at the status quo.
+
+**Exclusion.** A veto player outside the table (``implementation``) must accept
+a deal that moves any issue its veto covers (all issues unless it lists some):
+it accepts when U_v(deal) ≥ d_v. The deal *holds* when every veto player whose
+issues it touches accepts. The **best holding deal** is the best deal (Nash,
+equal weights) among those that hold: for every subset of the veto players
+with listed issues, leave those players' issues at the status quo and require
+every other veto player's acceptance; take the feasible variant with the
+highest Nash product (at most 2³ variants are searched; beyond that only
+"satisfy all" and "avoid all").
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..scenario.draws import Draws
+from ..scenario.schema import Scenario
+from ..utility import no_deal_values, utility_weights
+from . import core
+from .core import ZONE_TOL, Side
+from .linkage import LinkageResult, linkage_solve
+
+__all__ = ["Deal", "HoldingDeal", "TableResult", "VetoCheck", "bargain_tables"]
+
+VETO_TOL = 1e-9
+"""A veto player accepts when its utility is within this of its no-deal value or above."""
+TOUCH_TOL = 1e-6
+"""A deal touches an issue when it moves it more than this (normalised units)."""
+MAX_ENUMERATED_VETOES = 3
+
+
+@dataclass(frozen=True, eq=False)
+class Deal:
+    """One bargaining solution at one table: the package and what each member gets."""
+
+    method: str
+    x: np.ndarray  # (N, I) normalised; NaN where there is no zone
+    utility: np.ndarray  # (N, K)
+    gain: np.ndarray  # (N, K): utility − no-deal value
+
+
+@dataclass(frozen=True, eq=False)
+class VetoCheck:
+    """Would a veto player outside the table accept the table's deal?"""
+
+    actor: str
+    issues: tuple[str, ...] | None
+    applies: np.ndarray  # (N,) bool: the deal touches an issue the veto covers
+    utility: np.ndarray  # (N,)
+    no_deal: np.ndarray  # (N,)
+    margin: np.ndarray  # (N,) utility − no-deal value
+    accepts: np.ndarray  # (N,) bool
+
+
+@dataclass(frozen=True, eq=False)
+class HoldingDeal:
+    """The best deal the table could make that every relevant veto player accepts."""
+
+    exists: np.ndarray  # (N,) bool
+    deal: Deal
+    avoided: tuple[str, ...]  # veto players whose issues were left untouched (draw 0)
+    strategy: np.ndarray  # (N,) int: index into ``strategies``
+    strategies: tuple[tuple[str, ...], ...]  # each: the veto players avoided
+
+
+@dataclass(frozen=True, eq=False)
+class TableResult:
+    """Everything computed for one table."""
+
+    table: str
+    members: tuple[str, ...]
+    no_deal: np.ndarray  # (N, K)
+    zone_exists: np.ndarray  # (N,) bool
+    zone_value: np.ndarray  # (N,) max-min gain
+    concession: np.ndarray  # (N,) smallest uniform concession that opens a zone (0 if open)
+    zone_share: np.ndarray  # (N,) share of the (free) issue space that is acceptable
+    deals: dict[str, Deal]
+    ideal: np.ndarray  # (N, K) best acceptable utility per member (KS ideal point)
+    vetoes: tuple[VetoCheck, ...]
+    holds: np.ndarray  # (N,) bool
+    holding: HoldingDeal
+    linkage: LinkageResult
+    free: np.ndarray = field(repr=False)  # (I,) bool: issues some member cares about
+
+    @property
+    def deal(self) -> Deal:
+        return self.deals["nash"]
+
+
+def _sobol(dim: int, m: int) -> np.ndarray:
+    from scipy.stats import qmc
+
+    return qmc.Sobol(d=dim, scramble=False).random_base2(m)[1:] if dim else np.zeros((0, 0))
+
+
+def zone_share(w, p, d, q, free_issues: np.ndarray, *, points: int | None = None) -> np.ndarray:
+    """Share of the free issue space in which every member gets at least its no-deal value.
+
+    Quasi-Monte Carlo over a Sobol sequence (scipy.stats.qmc), per draw; the
+    number of points falls with the number of draws to bound the work
+    (4,096 for one draw, at least 256).
+    """
+    n, k, m = w.shape
+    fi = np.flatnonzero(free_issues)
+    if fi.size == 0:
+        return np.zeros(n)
+    if points is None:
+        points = int(np.clip(2 ** np.floor(np.log2(max(1.0, 4e7 / (n * k * m)))), 256, 4096))
+    mexp = int(np.log2(points))
+    pts = _sobol(fi.size, mexp + 1)[: 2**mexp]  # skip the all-zero first point
+    share = np.zeros(n)
+    chunk = max(1, int(2e7 // (len(pts) * k * m)))
+    fixed_u = (w * (1.0 - np.abs(q[:, None, :] - p)))[:, :, ~free_issues].sum(axis=2)  # (N, K)
+    for s in range(0, n, chunk):
+        sl = slice(s, s + chunk)
+        uu = fixed_u[sl][:, :, None] + (
+            w[sl][:, :, None, fi] * (1.0 - np.abs(pts[None, None] - p[sl][:, :, None, fi]))
+        ).sum(axis=3)
+        share[sl] = (uu >= d[sl][:, :, None]).all(axis=1).mean(axis=1)
+    return share
+
+
+def _deal(method: str, x: np.ndarray, w, p, d) -> Deal:
+    u = core.utilities(w, p, np.nan_to_num(x))
+    u = np.where(np.isnan(x).any(axis=1)[:, None], np.nan, u)
+    return Deal(method, x, u, u - d)
+
+
+def _veto_checks(x, draws: Draws, wall, dall, q, vetoes, issues) -> tuple[VetoCheck, ...]:
+    out = []
+    for actor, scope in vetoes:
+        v = draws.actors.index(actor)
+        cols = np.ones(len(issues), bool) if scope is None else np.isin(issues, scope)
+        moved = np.abs(np.nan_to_num(x) - q) > TOUCH_TOL
+        applies = (moved & cols).any(axis=1) & ~np.isnan(x).any(axis=1)
+        u = core.utilities(wall[:, v:v + 1], draws.position[:, v:v + 1], np.nan_to_num(x))[:, 0]
+        u = np.where(np.isnan(x).any(axis=1), np.nan, u)
+        margin = u - dall[:, v]
+        out.append(VetoCheck(actor, None if scope is None else tuple(scope), applies, u,
+                             dall[:, v], margin, margin >= -VETO_TOL))
+    return tuple(out)
+
+
+def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall) -> HoldingDeal:
+    n, k, m = w.shape
+    scoped = [a for a, s in vetoes if s is not None]
+    if len(scoped) <= MAX_ENUMERATED_VETOES:
+        subsets = [c for r in range(len(scoped) + 1) for c in itertools.combinations(scoped, r)]
+    else:
+        subsets = [(), tuple(scoped)]
+    best_val = np.full(n, -np.inf)
+    best_x = np.full((n, m), np.nan)
+    best_s = np.full(n, -1)
+    for si, avoid in enumerate(subsets):
+        fix = np.zeros(m, bool)
+        for a, s in vetoes:
+            if a in avoid:
+                fix |= np.isin(issues, s)
+        fr = free & ~fix[None, :]
+        need = [a for a, _ in vetoes if a not in avoid]
+        idx = [draws.actors.index(a) for a in need]
+        side = Side(wall[:, idx], draws.position[:, idx], dall[:, idx]) if idx else None
+        if not fr.any():
+            continue
+        x, z = core.nash(w, p, d, q, fr, np.ones((n, k)), side)
+        g = core.utilities(w, p, np.nan_to_num(x)) - d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            val = np.where((z > ZONE_TOL) & (g > 0).all(axis=1),
+                           np.log(np.where(g > 0, g, 1.0)).sum(axis=1), -np.inf)
+        better = val > best_val + 1e-12
+        best_val = np.where(better, val, best_val)
+        best_x = np.where(better[:, None], x, best_x)
+        best_s = np.where(better, si, best_s)
+    exists = np.isfinite(best_val)
+    deal = _deal("nash (holding)", np.where(exists[:, None], best_x, np.nan), w, p, d)
+    avoided = subsets[best_s[0]] if exists[0] else ()
+    return HoldingDeal(exists, deal, tuple(avoided), best_s, tuple(tuple(s) for s in subsets))
+
+
+def bargain_tables(scenario: Scenario, draws: Draws, *, months: float = 0.0) -> dict[str, TableResult]:
+    """Bargaining analysis of every table in the scenario at ``months`` after as_of."""
+    wall = utility_weights(draws.salience)
+    dall = no_deal_values(draws, months)
+    q = draws.status_quo
+    issues = np.array(draws.issues)
+    veto_all = [(imp.actor, None if imp.issues is None else list(imp.issues))
+                for imp in scenario.implementation]
+    out: dict[str, TableResult] = {}
+    for table in scenario.tables:
+        idx = [draws.actors.index(a) for a in table.members]
+        w, p, d = wall[:, idx], draws.position[:, idx], dall[:, idx]
+        cap = draws.capability[:, idx]
+        n, k, m = w.shape
+        cares = (w > 0).any(axis=1)  # (N, I)
+        free = cares
+        z, xz = core.zone(w, p, d, q, free)
+        start = (z, xz)
+        x_nash, _ = core.nash(w, p, d, q, free, np.ones((n, k)), start=start)
+        alpha = cap / cap.sum(axis=1, keepdims=True) * k
+        x_cap, _ = core.nash(w, p, d, q, free, alpha, start=start)
+        x_ks, ideal = core.kalai_smorodinsky(w, p, d, q, free, start=start)
+        deals = {
+            "nash": _deal("nash", x_nash, w, p, d),
+            "nash_capability": _deal("nash_capability", x_cap, w, p, d),
+            "kalai_smorodinsky": _deal("kalai_smorodinsky", x_ks, w, p, d),
+        }
+        outside = [(a, s) for a, s in veto_all if a not in table.members]
+        checks = _veto_checks(x_nash, draws, wall, dall, q, outside, issues)
+        holds = (z > ZONE_TOL).copy()
+        for c in checks:
+            holds &= ~c.applies | c.accepts
+        holding = _holding(draws, w, p, d, q, free, outside, issues, wall, dall)
+        link = linkage_solve(w, p, d, q, free, deals["nash"].x, list(table.members))
+        out[table.id] = TableResult(
+            table=table.id, members=tuple(table.members), no_deal=d,
+            zone_exists=z > ZONE_TOL, zone_value=z, concession=np.maximum(0.0, -z),
+            zone_share=zone_share(w, p, d, q, free.any(axis=0)),
+            deals=deals, ideal=ideal, vetoes=checks, holds=holds, holding=holding,
+            linkage=link, free=free.any(axis=0),
+        )
+    return out
