@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .bargain import TableResult, bargain_tables
+from .bargain.summary import table_to_dict
 from .forecast import registry
 from .forecast.registry import ForecastResult
 from .labels import describe
@@ -46,6 +48,7 @@ class Analysis:
     status_quo_utility: np.ndarray = field(repr=False)
     no_deal: np.ndarray = field(repr=False)
     inputs: Draws = field(repr=False)
+    tables: dict[str, TableResult] = field(default_factory=dict, repr=False)
     seconds: float = field(default=0.0, compare=False)
 
     def forecast_user(self, model: str) -> np.ndarray:
@@ -100,6 +103,7 @@ class Analysis:
                 "forecast": fc,
             })
         out["issues"] = issues
+        out["tables"] = {tid: table_to_dict(s, d, r) for tid, r in self.tables.items()}
         return out
 
 
@@ -122,12 +126,14 @@ def analyze(
     draws: int = 1,
     seed: SeedLike = None,
     models: tuple[str, ...] | None = None,
+    bargain: bool = True,
 ) -> Analysis:
     """Run every analysis on a scenario.
 
     ``draws=1`` (default) analyses the point estimate; ``draws > 1`` samples
     that many variants from the scenario's ``uncertainty`` section. The seed is
     recorded (fresh OS entropy when ``seed`` is None and draws > 1).
+    ``bargain=False`` skips the per-table bargaining analysis.
     """
     t0 = time.perf_counter()
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -147,8 +153,9 @@ def analyze(
     w = utility_weights(d.salience)
     uq = utility(d.status_quo, d.position, w)
     nd = no_deal_values(d, 0.0)
+    tables = bargain_tables(scenario, d) if bargain else {}
     return Analysis(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
         version=__version__, models=chosen, forecasts=forecasts, status_quo_utility=uq,
-        no_deal=nd, inputs=d, seconds=time.perf_counter() - t0,
+        no_deal=nd, inputs=d, tables=tables, seconds=time.perf_counter() - t0,
     )

@@ -68,8 +68,13 @@ def render_summary(analysis: Analysis, console: Console) -> None:
     console.print(t)
     names = "; ".join(f"{m} = {registry.get(m).title}" for m in analysis.models)
     console.print(f"[dim]Models: {names}.[/dim]")
+    if analysis.tables:
+        from .tables import render_tables
+
+        render_tables(analysis, console)
     if s.questions:
+        console.print()
         console.print(
-            f"[dim]{len(s.questions)} question(s) declared; their probabilities need the "
-            "bargaining and Monte Carlo analyses (not in this version).[/dim]"
+            f"[dim]{len(s.questions)} question(s) declared; their probabilities come with the "
+            "Monte Carlo and timeline analyses (not in this version).[/dim]"
         )

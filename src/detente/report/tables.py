@@ -1,0 +1,139 @@
+"""Terminal rendering of the per-table bargaining results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["render_tables"]
+
+
+def _v(st: dict[str, Any] | None, many: bool, digits: int = 1, sign: bool = False,
+       interval: bool = True) -> str:
+    """The median over draws, with its 5–95% range when there are draws and it is wide."""
+    if not st or st.get("p50") is None:
+        return "—"
+    f = f"{{:{'+' if sign else ''}.{digits}f}}"
+    text = f.format(st["p50"])
+    if many and interval and st["p05"] != st["p95"]:
+        g = f"{{:.{digits if digits >= 2 else 0}f}}"
+        text += f" [{g.format(st['p05'])}–{g.format(st['p95'])}]"
+    return text
+
+
+def _p(share: float, many: bool) -> str:
+    if not many:
+        return "yes" if share >= 0.5 else "no"
+    return f"{share:.0%}"
+
+
+def render_tables(analysis, console: Console) -> None:
+    """One block per table: zone, deals, who accepts, whether it holds, linkage."""
+    d = analysis.to_dict()
+    s = analysis.scenario
+    many = analysis.draws > 1
+    for tid, t in d["tables"].items():
+        table = next(x for x in s.tables if x.id == tid)
+        title = table.name or tid
+        console.print()
+        console.print(f"[bold]Table {tid}[/bold] — {title} — members: {', '.join(t['members'])}")
+        z = t["zone"]
+        if not many:
+            if z["exists"]:
+                console.print(
+                    f"  Zone of agreement: yes — every member can gain "
+                    f"{z['max_min_gain']['p50']:.3f} at once; "
+                    f"{z['share_of_packages']['p50']:.0%} of packages are acceptable to all."
+                )
+            else:
+                console.print(
+                    f"  Zone of agreement: [bold]none[/bold] — it would open if every member's "
+                    f"no-deal value fell by {-z['max_min_gain']['p50']:.3f}."
+                )
+        else:
+            console.print(
+                f"  P(zone of agreement) = {z['exists']:.0%}; share of packages acceptable "
+                f"{_v(z['share_of_packages'], True, 2)}"
+            )
+        pk = Table(show_edge=False, title_justify="left")
+        pk.add_column("issue", no_wrap=True)
+        pk.add_column("status quo", justify="right", no_wrap=True)
+        pk.add_column("DEAL", justify="right", no_wrap=True)
+        pk.add_column("Nash·cap", justify="right", no_wrap=True)
+        pk.add_column("KS", justify="right", no_wrap=True)
+        pk.add_column("holds", justify="right", no_wrap=True)
+        pk.add_column("by issue", justify="right", no_wrap=True)
+        alt = t["alternatives"]
+        for iss in s.issues:
+            pk.add_row(
+                iss.id, f"{iss.status_quo:g}",
+                _v(t["deal"]["package"][iss.id], many),
+                _v(alt["nash_capability"]["package"][iss.id], many, interval=False),
+                _v(alt["kalai_smorodinsky"]["package"][iss.id], many, interval=False),
+                _v(t["holding_deal"]["package"][iss.id], many, interval=False),
+                _v(t["linkage"]["issue_by_issue"][iss.id], many, interval=False),
+            )
+        console.print(pk)
+        console.print(
+            "  [dim]DEAL = Nash bargaining solution (equal weights); Nash·cap = weighted by "
+            "capability; KS = Kalai–Smorodinsky; holds = best deal every veto player accepts; "
+            "by issue = each issue bargained alone."
+            + (" Medians over draws; [5–95%] for the DEAL." if many else "") + "[/dim]"
+        )
+        mb = Table(show_edge=False)
+        mb.add_column("member", no_wrap=True)
+        mb.add_column("no-deal value", justify="right", no_wrap=True)
+        mb.add_column("gain from the deal", justify="right", no_wrap=True)
+        mb.add_column("gain from linkage", justify="right", no_wrap=True)
+        mb.add_column("concedes on")
+        for a in t["members"]:
+            tr = t["linkage"]["trades"][a]
+            gives = [i for i, p in tr["gives"].items() if p >= 0.5]
+            mb.add_row(
+                a,
+                _v(t["no_deal"][a], many, 2),
+                _v(t["deal"]["gain"][a], many, 2, sign=True),
+                _v(t["linkage"]["gain_from_linkage"][a], many, 2, sign=True),
+                ", ".join(gives) or "—",
+            )
+        console.print(mb)
+        if t["vetoes"]:
+            parts = []
+            for v in t["vetoes"]:
+                verdict = ("accepts" if v["accepts"] >= 0.5 else "rejects") if not many else (
+                    f"accepts in {v['accepts']:.0%}")
+                parts.append(f"{v['actor']} {verdict} (margin {_v(v['margin'], many, 3, True)})")
+            console.print("  Veto players off the table: " + "; ".join(parts) + ".")
+            if not many:
+                holds = "[bold]holds[/bold]" if t["holds"] else "[bold]does not hold[/bold]"
+                console.print(f"  The deal {holds}.", end=" ")
+                hd = t["holding_deal"]
+                if not t["holds"]:
+                    if hd["exists"]:
+                        av = next(iter(hd["avoided_vetoes"]), "(none)")
+                        how = ("by winning every veto player's acceptance" if av == "(none)"
+                               else f"by leaving the issues of {av} untouched")
+                        console.print(f"A deal that holds exists {how} (column 'holds').")
+                    else:
+                        console.print("No deal at this table would hold.")
+                else:
+                    console.print()
+            else:
+                console.print(f"  P(the deal holds) = {t['holds']:.0%}; "
+                              f"P(some deal holds) = {t['holding_deal']['exists']:.0%}.")
+        lk = t["linkage"]
+        single = [i for i, p in lk["single_issue_zone"].items() if p >= 0.5]
+        if many:
+            tail = (f"the issue-by-issue outcome is acceptable to every member in "
+                    f"{lk['issue_by_issue_acceptable']:.0%} of draws; only the package has a "
+                    f"zone in {lk['package_only']:.0%}")
+        else:
+            tail = ("the issue-by-issue outcome is acceptable to every member"
+                    if lk["issue_by_issue_acceptable"] else
+                    "the issue-by-issue outcome is [bold]not[/bold] acceptable to every member")
+            if lk["package_only"]:
+                tail += "; only the package has a zone"
+        console.print(f"  Linkage: a zone exists on {len(single)} of "
+                      f"{len(lk['single_issue_zone'])} issues alone; {tail}.")
