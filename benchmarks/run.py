@@ -90,7 +90,60 @@ def bench_analyze(n: int = 10_000, repeat: int = 5) -> dict[str, float]:
     from detente import analyze, load_scenario
 
     s = load_scenario(FLAGSHIP)
-    return {"analyze_flagship_10k_s": median_time(lambda: analyze(s, draws=n, seed=0), repeat)}
+    return {
+        "analyze_flagship_10k_no_bargain_s": median_time(
+            lambda: analyze(s, draws=n, seed=0, bargain=False), repeat),
+        "analyze_flagship_1_s": median_time(lambda: analyze(s), repeat),
+    }
+
+
+def bench_bargain(n: int = 10_000) -> dict[str, float]:
+    from detente import load_scenario, sample
+    from detente.bargain import core
+    from detente.bargain.frontier import grid_frontier, grid_utilities, pareto_mask
+    from detente.bargain.tables import bargain_tables
+    from detente.utility import no_deal_values, utility_weights
+
+    rng = np.random.default_rng(0)
+    levels = np.linspace(0, 1, 11)
+    t_pruned, t_sweep, sizes = [], [], []
+    for _ in range(20):  # 3 parties, 5 issues, 11 levels: 161,051 packages
+        w = rng.random((3, 5))
+        w /= w.sum(axis=1, keepdims=True)
+        p = rng.random((3, 5))
+        t_pruned.append(median_time(lambda: grid_frontier(w, p, levels), 3))
+        sizes.append(len(grid_frontier(w, p, levels)[0]))
+    for _ in range(3):
+        w = rng.random((3, 5))
+        w /= w.sum(axis=1, keepdims=True)
+        p = rng.random((3, 5))
+        u = grid_utilities(w, p, levels)
+        t_sweep.append(median_time(lambda: pareto_mask(u), 1))
+    s = load_scenario(FLAGSHIP)
+    d = sample(s, n, 0)
+    wall = utility_weights(d.salience)
+    dall = no_deal_values(d, 0.0)
+    nash_times = {}
+    for table in s.tables:
+        idx = [d.actors.index(a) for a in table.members]
+        w, p, dd = wall[:, idx], d.position[:, idx], dall[:, idx]
+        free = (w > 0).any(axis=1)
+        alpha = np.ones((n, len(idx)))
+        nash_times[table.id] = median_time(
+            lambda: core.nash(w, p, dd, d.status_quo, free, alpha), 3)
+    t_tables = median_time(lambda: bargain_tables(s, d), 1)
+    d1 = sample(s, 1, 0)
+    t_tables_1 = median_time(lambda: bargain_tables(s, d1), 5)
+    return {
+        "grid_frontier_161051_median_s": statistics.median(t_pruned),
+        "grid_frontier_161051_max_s": max(t_pruned),
+        "grid_frontier_points_median": statistics.median(sizes),
+        "pareto_mask_all_161051_sweep_median_s": statistics.median(t_sweep),
+        **{f"nash_zone_10k_{k}_s": v for k, v in nash_times.items()},
+        "nash_zone_10k_both_tables_s": sum(nash_times.values()),
+        "bargain_tables_flagship_10k_s": t_tables,
+        "bargain_tables_flagship_1_s": t_tables_1,
+    }
 
 
 def machine() -> dict[str, str]:
@@ -121,6 +174,7 @@ def main() -> int:
     res["load"] = bench_load()
     res["compromise"] = bench_compromise()
     res["analyze"] = bench_analyze()
+    res["bargain"] = bench_bargain()
     text = json.dumps(res, indent=2)
     print(text)
     if args.json:
