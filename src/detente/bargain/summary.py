@@ -38,8 +38,13 @@ def share(mask: np.ndarray) -> float:
     return float(np.mean(mask)) if np.size(mask) else 0.0
 
 
+PACKAGE_DECIMALS = 6
+"""Package values are rounded to 1e-6 of the issue's units: the solvers are exact to ~1e-8 of
+the scale, and 99.99999999417668 should read 100."""
+
+
 def _package(s: Scenario, draws: Draws, x: np.ndarray) -> dict[str, Any]:
-    xu = draws.to_user(x)
+    xu = np.round(draws.to_user(x), PACKAGE_DECIMALS)
     out = {}
     for j, iss in enumerate(s.issues):
         st = stat(xu[:, j])

@@ -19,7 +19,8 @@ def _v(st: dict[str, Any] | None, many: bool, digits: int = 1, sign: bool = Fals
     text = f.format(st["p50"])
     if many and interval and st["p05"] != st["p95"]:
         g = f"{{:.{digits if digits >= 2 else 0}f}}"
-        text += f" [{g.format(st['p05'])}–{g.format(st['p95'])}]"
+        sep = ", " if min(st["p05"], st["p95"]) < 0 else "–"
+        text += f" [{g.format(st['p05'])}{sep}{g.format(st['p95'])}]"
     return text
 
 
@@ -36,26 +37,27 @@ def render_tables(analysis, console: Console) -> None:
     many = analysis.draws > 1
     for tid, t in d["tables"].items():
         table = next(x for x in s.tables if x.id == tid)
-        title = table.name or tid
+        title = f" — {table.name}" if table.name and table.name != tid else ""
         console.print()
-        console.print(f"[bold]Table {tid}[/bold] — {title} — members: {', '.join(t['members'])}")
+        console.print(f"[bold]Table {tid}[/bold]{title} — members: {', '.join(t['members'])}")
         z = t["zone"]
         if not many:
             if z["exists"]:
                 console.print(
                     f"  Zone of agreement: yes — every member can gain "
-                    f"{z['max_min_gain']['p50']:.3f} at once; "
-                    f"{z['share_of_packages']['p50']:.0%} of packages are acceptable to all."
+                    f"{z['max_min_gain']['p50']:.3f} at once; packages acceptable to all: "
+                    f"{z['share_of_packages']['p50']:.0%}."
                 )
             else:
-                console.print(
-                    f"  Zone of agreement: [bold]none[/bold] — it would open if every member's "
-                    f"no-deal value fell by {-z['max_min_gain']['p50']:.3f}."
-                )
+                need = max(0.0, -z["max_min_gain"]["p50"])
+                how = (f"it would open if every member's no-deal value fell by {need:.3f}"
+                       if need >= 5e-4 else "no package gives every member a strict gain")
+                console.print(f"  Zone of agreement: [bold]none[/bold] — {how}.")
         else:
+            sh = z["share_of_packages"]
             console.print(
-                f"  P(zone of agreement) = {z['exists']:.0%}; share of packages acceptable "
-                f"{_v(z['share_of_packages'], True, 2)}"
+                f"  P(zone of agreement) = {z['exists']:.0%}; packages acceptable to all: "
+                f"{sh['p50']:.0%} [{sh['p05']:.0%}–{sh['p95']:.0%}]"
             )
         pk = Table(show_edge=False, title_justify="left")
         pk.add_column("issue", no_wrap=True)
@@ -102,27 +104,31 @@ def render_tables(analysis, console: Console) -> None:
         if t["vetoes"]:
             parts = []
             for v in t["vetoes"]:
-                verdict = ("accepts" if v["accepts"] >= 0.5 else "rejects") if not many else (
-                    f"accepts in {v['accepts']:.0%}")
+                if not many:
+                    verdict = "accepts" if v["accepts"] >= 0.5 else "rejects"
+                    if v["applies"] < 0.5:
+                        verdict += ", but its veto does not apply"
+                else:
+                    verdict = (f"accepts in {v['accepts']:.0%} of draws, "
+                               f"its veto applies in {v['applies']:.0%}")
                 parts.append(f"{v['actor']} {verdict} (margin {_v(v['margin'], many, 3, True)})")
             console.print("  Veto players off the table: " + "; ".join(parts) + ".")
+            hd = t["holding_deal"]
             if not many:
-                holds = "[bold]holds[/bold]" if t["holds"] else "[bold]does not hold[/bold]"
-                console.print(f"  The deal {holds}.", end=" ")
-                hd = t["holding_deal"]
-                if not t["holds"]:
+                if t["holds"]:
+                    console.print("  The deal [bold]holds[/bold].")
+                else:
+                    console.print("  The deal [bold]does not hold[/bold].")
                     if hd["exists"]:
                         av = next(iter(hd["avoided_vetoes"]), "(none)")
                         how = ("by winning every veto player's acceptance" if av == "(none)"
                                else f"by leaving the issues of {av} untouched")
-                        console.print(f"A deal that holds exists {how} (column 'holds').")
+                        console.print(f"  A deal that holds exists {how} (column 'holds').")
                     else:
-                        console.print("No deal at this table would hold.")
-                else:
-                    console.print()
+                        console.print("  No deal at this table would hold.")
             else:
                 console.print(f"  P(the deal holds) = {t['holds']:.0%}; "
-                              f"P(some deal holds) = {t['holding_deal']['exists']:.0%}.")
+                              f"P(some deal holds) = {hd['exists']:.0%}.")
         lk = t["linkage"]
         single = [i for i, p in lk["single_issue_zone"].items() if p >= 0.5]
         if many:
