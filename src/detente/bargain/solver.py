@@ -174,7 +174,7 @@ def _step(B: _Batch, x, t, tau, ya, yb, yg, yl, yh, mu):
         S = np.where(fixed[:, :, None] | fixed[:, None, :], 0.0, S)
         S[:, np.arange(ny), np.arange(ny)] += fixed
         rhs = np.where(fixed, 0.0, rhs)
-    dy = np.linalg.solve(S, rhs[..., None])[..., 0]
+    dy = _solve_psd(S, rhs)
     dx, dtau = dy[:, :m] * ff, dy[:, m] if B.has_tau else np.zeros(n)
     v = Dinv * (g_t - (-C * dx[:, None, :] + bt * dtau[:, None, None]))
     dt = act * (v - (rho * (wa * v).sum(axis=2) / den)[:, :, None] * Dw)
@@ -208,6 +208,25 @@ def _step(B: _Batch, x, t, tau, ya, yb, yg, yl, yh, mu):
     yg = yg + ad[:, None] * dyg
     yl, yh = yl + ad[:, None] * dyl, yh + ad[:, None] * dyh
     return x, t, tau, ya, yb, yg, yl, yh, ap, ad
+
+
+def _solve_psd(S: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve the batched reduced Newton systems S dy = rhs (S positive semi-definite).
+
+    When the optimum is not unique in x (two issues that trade off at the same rate for
+    every member, duplicated members, ideal points on the box), S is singular in the flat
+    directions up to rounding once μ is small, and LAPACK may meet an exact zero pivot. Then
+    every matrix of the batch gets a ridge of 1e-10 × its largest diagonal entry: a
+    negligible change of the step along curved directions, a short finite step along flat
+    ones (the step-length rule keeps every iterate strictly feasible either way).
+    """
+    try:
+        return np.linalg.solve(S, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        scale = np.abs(np.diagonal(S, axis1=1, axis2=2)).max(axis=1)
+        ridge = 1e-10 * np.where(scale > 0, scale, 1.0)
+        S = S + ridge[:, None, None] * np.eye(S.shape[1])
+        return np.linalg.solve(S, rhs[..., None])[..., 0]
 
 
 def _measures(B: _Batch, x, t, tau, ya, yb, yg, yl, yh, mu):
@@ -286,6 +305,8 @@ def solve(
     mu = np.maximum(mu_min, 0.5 * comp0)
     idx = np.arange(n)
     Bi = B
+    if _DEBUG:
+        print(f"SOLVE n={n} k={_k} c={prog.c} gamma={prog.gamma is not None} beta={prog.beta is not None}")
     for _ in range(max_iter):
         mui = mu[idx]
         out = _step(Bi, x[idx], t[idx], tau[idx], ya[idx], yb[idx], yg[idx], yl[idx], yh[idx],

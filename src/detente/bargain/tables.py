@@ -12,11 +12,11 @@ Issues no member of the table cares about stay at the status quo.
 a deal that moves any issue its veto covers (all issues unless it lists some):
 it accepts when U_v(deal) ≥ d_v. The deal *holds* when every veto player whose
 issues it touches accepts. The **best holding deal** is the best deal (Nash,
-equal weights) among those that hold: for every subset of the veto players
-with listed issues, leave those players' issues at the status quo and require
-every other veto player's acceptance; take the feasible variant with the
-highest Nash product (at most 2³ variants are searched; beyond that only
-"satisfy all" and "avoid all").
+equal weights) among those that hold: the table's deal itself where it holds;
+otherwise, for every subset of the veto players with listed issues, leave those
+players' issues at the status quo and require every other veto player's
+acceptance; take the feasible variant with the highest Nash product (at most
+2³ variants are searched; beyond that only "satisfy all" and "avoid all").
 """
 
 from __future__ import annotations
@@ -154,17 +154,33 @@ def _veto_checks(x, draws: Draws, wall, dall, q, vetoes, issues) -> tuple[VetoCh
     return tuple(out)
 
 
-def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall) -> HoldingDeal:
+def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall, deal_x, holds,
+             checks) -> HoldingDeal:
     n, k, m = w.shape
     scoped = [a for a, s in vetoes if s is not None]
     if len(scoped) <= MAX_ENUMERATED_VETOES:
         subsets = [c for r in range(len(scoped) + 1) for c in itertools.combinations(scoped, r)]
     else:
         subsets = [(), tuple(scoped)]
+    search = list(subsets)
     best_val = np.full(n, -np.inf)
     best_x = np.full((n, m), np.nan)
     best_s = np.full(n, -1)
-    for si, avoid in enumerate(subsets):
+    # Where the table's deal holds, it is the best holding deal (nothing beats the
+    # unconstrained Nash product); it avoids the scoped veto players whose issues it leaves
+    # alone. The search below needs every satisfied veto player to gain strictly (as a zone
+    # does), so on its own it misses deals that hold because a veto player is indifferent.
+    touched = np.array([c.applies for c in checks if c.issues is not None], bool).T
+    touched = touched.reshape(n, len(scoped))
+    for row in np.unique(touched[holds], axis=0):
+        avoid = tuple(a for a, t in zip(scoped, row, strict=True) if not t)
+        if avoid not in subsets:
+            subsets.append(avoid)
+        sel = holds & (touched == row).all(axis=1)
+        best_s[sel] = subsets.index(avoid)
+        best_val[sel] = np.inf
+        best_x[sel] = deal_x[sel]
+    for si, avoid in enumerate(search):
         fix = np.zeros(m, bool)
         for a, s in vetoes:
             if a in avoid:
@@ -180,11 +196,11 @@ def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall) -> Hold
         with np.errstate(divide="ignore", invalid="ignore"):
             val = np.where((z > ZONE_TOL) & (g > 0).all(axis=1),
                            np.log(np.where(g > 0, g, 1.0)).sum(axis=1), -np.inf)
-        better = val > best_val + 1e-12
+        better = ~holds & (val > best_val + 1e-12)
         best_val = np.where(better, val, best_val)
         best_x = np.where(better[:, None], x, best_x)
         best_s = np.where(better, si, best_s)
-    exists = np.isfinite(best_val)
+    exists = best_s >= 0
     deal = _deal("nash (holding)", np.where(exists[:, None], best_x, np.nan), w, p, d)
     avoided = subsets[best_s[0]] if exists[0] else ()
     return HoldingDeal(exists, deal, tuple(avoided), best_s, tuple(tuple(s) for s in subsets))
@@ -222,7 +238,8 @@ def bargain_tables(scenario: Scenario, draws: Draws, *, months: float = 0.0) -> 
         holds = (z > ZONE_TOL).copy()
         for c in checks:
             holds &= ~c.applies | c.accepts
-        holding = _holding(draws, w, p, d, q, free, outside, issues, wall, dall)
+        holding = _holding(draws, w, p, d, q, free, outside, issues, wall, dall, x_nash, holds,
+                           checks)
         link = linkage_solve(w, p, d, q, free, deals["nash"].x, list(table.members))
         out[table.id] = TableResult(
             table=table.id, members=tuple(table.members), no_deal=d,
