@@ -5,7 +5,8 @@ affine rescaling of any member's utility (with its no-deal value), and symmetric
 Nash (Kalai 1977) with equal weights is Nash, and raising a member's weight never lowers its
 utility. Zone value: lowering every no-deal value by δ raises z by exactly δ. Kalai–
 Smorodinsky (1975): individually rational and, for two members, Pareto-optimal; for three or
-more only *weakly* (no package improves every member) — see the xfail below.
+more only *weakly* in general; detente polishes it (leximin) so that it is Pareto-optimal — see
+the three-member test below.
 
 Problems are random tables in normalised units (tests/_bargain.py); each example is one
 draw, so all three solver paths are exercised (two members: exact frontier; one issue:
@@ -256,11 +257,6 @@ def test_kalai_smorodinsky_is_rational_and_weakly_pareto(prob):
         assert _not_dominated(w, p, x, free)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KS as max–min of gain shares is only weakly Pareto-optimal with 3+ members: when the "
-    "smallest share is pinned by two members, the third's utility is left wherever the "
-    "interior-point path ends (here 0.878 of a possible 1.0). A lexicographic max–min would "
-    "make it unique and Pareto-optimal."))
 def test_kalai_smorodinsky_three_members_is_pareto_optimal():
     # A and B split issue 1 (ideals 0 and 1); C cares only about issue 2 (ideal 1), which A
     # and B do not care about. Moving issue 2 to 1 helps C and costs nobody anything.

@@ -74,7 +74,7 @@ def test_zone_and_deals(case):
         d = dall[:, idx]
         np.testing.assert_allclose(r.no_deal, d, rtol=0, atol=1e-15)
         np.testing.assert_array_equal(r.zone_exists, r.zone_value > ZONE_TOL)
-        np.testing.assert_array_equal(r.concession, np.maximum(0.0, -r.zone_value))
+        np.testing.assert_array_equal(r.concession, np.where(r.zone_value < -1e-12, -r.zone_value, 0.0))
         ok = r.zone_exists
         cares = (wall[:, idx] > 0).any(axis=1)  # (N, I)
         for name, deal in r.deals.items():

@@ -70,33 +70,45 @@ def _stack(w, p, d, side: Side | None):
             np.concatenate([d, side.d], axis=1), side.size)
 
 
-def _single(free: np.ndarray) -> np.ndarray | None:
-    """The free issue of every row when each row has exactly one, else None."""
-    if free.shape[0] and (free.sum(axis=1) == 1).all():
-        return np.argmax(free, axis=1)
-    return None
+def _sub(side: Side | None, rows) -> Side | None:
+    return None if side is None else Side(side.w[rows], side.p[rows], side.d[rows])
 
 
 def zone(w, p, d, q, free, side: Side | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(z, x): the largest gain every member (and side actor) can get at once, and a package
-    achieving it. z > ZONE_TOL: a zone of agreement exists."""
+    achieving it. z > ZONE_TOL: a zone of agreement exists.
+
+    The method is chosen per draw (so a draw's result never depends on the others): the exact
+    two-member frontier, the exact one-issue search, or the interior-point solver.
+    """
     if w.shape[1] == 2 and (side is None or side.size == 0):
         f = exact2.frontier2(w, p, q, free)
         return exact2.maxmin2(f, d)
     W, P, D, _ = _stack(w, p, d, side)
-    j = _single(free)
-    if j is not None:
-        return exact1.zone1(W, P, D, q, j)
-    n, k, _m = W.shape
-    lo, hi = _box(q, free)
-    prog = Program(w=W, p=P, e=D, lo=lo, hi=hi, free=free, nu=np.ones((n, k)),
-                   s=np.ones((n, k)), c=1.0)
-    x0 = np.where(free, 0.5, q)
-    t0 = lifted_start(prog, x0)
-    u0 = (W * (1.0 - t0)).sum(axis=2)
-    st = solve(prog, State(x0, t0, (u0 - D).min(axis=1) - 1.0))
-    x = st.x
-    return (utilities(W, P, x) - D).min(axis=1), x
+    n, k, m = W.shape
+    nfree = free.sum(axis=1)
+    z = np.empty(n)
+    x = np.array(q, dtype=float, copy=True)
+    none = nfree == 0
+    if none.any():
+        z[none] = (utilities(W[none], P[none], q[none]) - D[none]).min(axis=1)
+    one = nfree == 1
+    if one.any():
+        z[one], x[one] = exact1.zone1(W[one], P[one], D[one], q[one], np.argmax(free[one], axis=1))
+    many = nfree > 1
+    if many.any():
+        Wm, Pm, Dm, fm, qm = W[many], P[many], D[many], free[many], q[many]
+        nm = int(many.sum())
+        lo, hi = _box(qm, fm)
+        prog = Program(w=Wm, p=Pm, e=Dm, lo=lo, hi=hi, free=fm, nu=np.ones((nm, k)),
+                       s=np.ones((nm, k)), c=1.0)
+        x0 = np.where(fm, 0.5, qm)
+        t0 = lifted_start(prog, x0)
+        u0 = (Wm * (1.0 - t0)).sum(axis=2)
+        st = solve(prog, State(x0, t0, (u0 - Dm).min(axis=1) - 1.0))
+        x[many] = st.x
+        z[many] = (utilities(Wm, Pm, st.x) - Dm).min(axis=1)
+    return z, x
 
 
 def nash(w, p, d, q, free, alpha, side: Side | None = None, *, start=None):
@@ -104,8 +116,8 @@ def nash(w, p, d, q, free, alpha, side: Side | None = None, *, start=None):
 
     Returns (x (N, I), z (N,)) — z is the zone value used to decide feasibility.
     """
-    n, _k, m = w.shape
-    if w.shape[1] == 2 and (side is None or side.size == 0):
+    n, k, m = w.shape
+    if k == 2 and (side is None or side.size == 0):
         f = exact2.frontier2(w, p, q, free)
         z, _ = exact2.maxmin2(f, d)
         _, x = exact2.nash2(f, d, alpha)
@@ -113,23 +125,25 @@ def nash(w, p, d, q, free, alpha, side: Side | None = None, *, start=None):
     z, xz = zone(w, p, d, q, free, side) if start is None else start
     ok = z > ZONE_TOL
     out = np.full((n, m), np.nan)
-    j = _single(free)
-    if j is not None:
-        W, P, D, _ = _stack(w, p, d, side)
-        x = exact1.nash1(W, P, D, q, j, alpha, w.shape[1])
-        return np.where(ok[:, None], x, np.nan), z
-    if ok.any():
-        W, P, D, nv = _stack(w[ok], p[ok], d[ok], None if side is None else
-                             Side(side.w[ok], side.p[ok], side.d[ok]))
-        lo, hi = _box(q[ok], free[ok])
-        kk = W.shape[1]
-        gamma = np.zeros((ok.sum(), kk))
-        gamma[:, : w.shape[1]] = alpha[ok]
-        nu = np.zeros((ok.sum(), kk))
-        nu[:, w.shape[1]:] = 1.0
-        prog = Program(w=W, p=P, e=D, lo=lo, hi=hi, free=free[ok], gamma=gamma, nu=nu)
-        st = solve(prog, recentre(prog, xz[ok], z[ok]))
-        out[ok] = st.x
+    nfree = free.sum(axis=1)
+    none = ok & (nfree == 0)
+    out[none] = q[none]
+    one = ok & (nfree == 1)
+    if one.any():
+        W, P, D, _ = _stack(w[one], p[one], d[one], _sub(side, one))
+        out[one] = exact1.nash1(W, P, D, q[one], np.argmax(free[one], axis=1), alpha[one], k)
+    many = ok & (nfree > 1)
+    if many.any():
+        W, P, D, _ = _stack(w[many], p[many], d[many], _sub(side, many))
+        lo, hi = _box(q[many], free[many])
+        nm, kk = W.shape[0], W.shape[1]
+        gamma = np.zeros((nm, kk))
+        gamma[:, :k] = alpha[many]
+        nu = np.zeros((nm, kk))
+        nu[:, k:] = 1.0
+        prog = Program(w=W, p=P, e=D, lo=lo, hi=hi, free=free[many], gamma=gamma, nu=nu)
+        st = solve(prog, recentre(prog, xz[many], z[many]))
+        out[many] = st.x
     return out, z
 
 
@@ -186,5 +200,37 @@ def kalai_smorodinsky(w, p, d, q, free, side: Side | None = None, *, start=None)
     prog = Program(w=W, p=P, e=D, lo=lo, hi=hi, free=free[ok], nu=np.ones((no, kk)), s=s, c=1.0)
     start_state = recentre(prog, xz[ok], z[ok])
     st = solve(prog, State(start_state.x, start_state.t, np.zeros(no)))
-    out[ok] = st.x
+    out[ok] = _leximin_polish(W, P, D, q[ok], free[ok], s, k, st.x)
     return out, a
+
+
+KS_SLACK = 1e-9
+"""Leximin polish: every member keeps at least (t* − KS_SLACK) of its ideal gain."""
+
+
+def _leximin_polish(W, P, D, q, free, scale, k, x):
+    """With three or more members the max–min point on the segment to the ideal point can be
+    only weakly Pareto-optimal (a member left below what it could get at no one's cost). Keep
+    every member's share of its ideal gain at the max–min level t* and maximise the sum of
+    shares: the result is Pareto-optimal and, generically, unique."""
+    n, kk = W.shape[0], W.shape[1]
+    gains = utilities(W, P, x) - D
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(scale > 0, gains / np.where(scale > 0, scale, 1.0), np.inf)
+    tstar = share[:, :k].min(axis=1)
+    e = D.copy()
+    e[:, :k] = D[:, :k] + (tstar - KS_SLACK)[:, None] * scale[:, :k]
+    slack = (utilities(W, P, x) - e).min(axis=1)
+    good = slack > 0
+    if not good.any():
+        return x
+    beta = np.zeros((n, kk))
+    beta[:, :k] = 1.0 / np.maximum(scale[:, :k], 1e-12)
+    lo, hi = _box(q, free)
+    g = good
+    prog = Program(w=W[g], p=P[g], e=e[g], lo=lo[g], hi=hi[g], free=free[g], beta=beta[g],
+                   nu=np.ones((int(g.sum()), kk)))
+    st = solve(prog, recentre(prog, x[g], slack[g]))
+    out = x.copy()
+    out[g] = st.x
+    return out
