@@ -221,7 +221,7 @@ def _leximin_polish(W, P, D, q, free, scale, k, x):
     e = D.copy()
     e[:, :k] = D[:, :k] + (tstar - KS_SLACK)[:, None] * scale[:, :k]
     slack = (utilities(W, P, x) - e).min(axis=1)
-    good = slack > 0
+    good = slack > 1e-11  # too little room to move: the max–min point stands
     if not good.any():
         return x
     beta = np.zeros((n, kk))

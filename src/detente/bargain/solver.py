@@ -309,10 +309,19 @@ def solve(
         print(f"SOLVE n={n} k={_k} c={prog.c} gamma={prog.gamma is not None} beta={prog.beta is not None}")
     for _ in range(max_iter):
         mui = mu[idx]
-        out = _step(Bi, x[idx], t[idx], tau[idx], ya[idx], yb[idx], yg[idx], yl[idx], yh[idx],
-                    mui)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = _step(Bi, x[idx], t[idx], tau[idx], ya[idx], yb[idx], yg[idx], yl[idx],
+                        yh[idx], mui)
         xi, ti, taui, yai, ybi, ygi, yli, yhi, ap, ad = out
-        comp, miss, rd = _measures(Bi, xi, ti, taui, yai, ybi, ygi, yli, yhi, mui)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            comp, miss, rd = _measures(Bi, xi, ti, taui, yai, ybi, ygi, yli, yhi, mui)
+        # a draw whose iterate broke down (non-finite) stops where it last was finite
+        broke = ~(np.isfinite(xi).all(axis=1) & np.isfinite(ti).all(axis=(1, 2))
+                  & np.isfinite(taui))
+        if broke.any():
+            xi[broke], ti[broke], taui[broke] = x[idx][broke], t[idx][broke], tau[idx][broke]
+            comp[broke], miss[broke], rd[broke] = 0.0, 0.0, 0.0
+            mui = np.where(broke, mu_min, mui)
         x[idx], t[idx], tau[idx] = xi, ti, taui
         ya[idx], yb[idx], yg[idx], yl[idx], yh[idx] = yai, ybi, ygi, yli, yhi
         done = (mui <= mu_min) & (comp <= 2.0 * mu_min) & (miss <= 1e-8) & (rd <= 1e-9)
