@@ -14,3 +14,14 @@ def shared_cases() -> Path:
     if not SHARED_CASES.is_dir():
         pytest.skip(f"published reference cases not found at {SHARED_CASES} (../shared/cases)")
     return SHARED_CASES
+
+
+# Hypothesis: random examples on developers' machines (to find new bugs), a fixed sequence in
+# CI (CI=true) so that a green build stays green for the same code.
+import os  # noqa: E402
+
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -223,10 +223,18 @@ def _solve_psd(S: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(S, rhs[..., None])[..., 0]
     except np.linalg.LinAlgError:
-        scale = np.abs(np.diagonal(S, axis1=1, axis2=2)).max(axis=1)
-        ridge = 1e-10 * np.where(scale > 0, scale, 1.0)
-        S = S + ridge[:, None, None] * np.eye(S.shape[1])
+        pass
+    finite = np.isfinite(S).all(axis=(1, 2)) & np.isfinite(rhs).all(axis=1)
+    S = np.where(finite[:, None, None], S, np.eye(S.shape[1]))
+    rhs = np.where(finite[:, None], rhs, 0.0)  # a broken draw takes no step
+    scale = np.abs(np.diagonal(S, axis1=1, axis2=2)).max(axis=1)
+    ridge = 1e-10 * np.where(scale > 0, scale, 1.0)
+    S = S + ridge[:, None, None] * np.eye(S.shape[1])
+    try:
         return np.linalg.solve(S, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        # last resort, row by row: the least-squares step (pseudo-inverse) never fails
+        return np.stack([np.linalg.lstsq(Si, ri, rcond=None)[0] for Si, ri in zip(S, rhs)])
 
 
 def _measures(B: _Batch, x, t, tau, ya, yb, yg, yl, yh, mu):
