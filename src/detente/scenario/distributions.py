@@ -6,18 +6,16 @@ Text is parsed by a small grammar; nothing is ever evaluated as code.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
-    Discriminator,
     Field,
-    Tag,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from .types import Finite, Id, NonNegative, Positive, Text, _Model, _show
+from .types import Finite, Id, NonNegative, Positive, Text, _Model, _show, tagged_union
 
 # --------------------------------------------------------------------------- uncertainty
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -203,19 +201,11 @@ def _before_dist(v: Any) -> Any:
     return v
 
 
-Distribution = Annotated[
-    Union[
-        Annotated[Normal, Tag("normal")],
-        Annotated[TruncNormal, Tag("truncnormal")],
-        Annotated[Uniform, Tag("uniform")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[Beta, Tag("beta")],
-        Annotated[LogNormal, Tag("lognormal")],
-        Annotated[Choice, Tag("choice")],
-        Annotated[_BadDist, Tag("__invalid__")],
-    ],
-    Discriminator(_dist_tag),
-]
+Distribution = tagged_union(
+    {"normal": Normal, "truncnormal": TruncNormal, "uniform": Uniform, "triangular": Triangular,
+     "beta": Beta, "lognormal": LogNormal, "choice": Choice},
+    _BadDist, _dist_tag,
+)
 
 
 class UncertainParameter(_Model):

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
 )
 from pydantic_core import PydanticCustomError
 
-from .types import Finite, Id, NonNegative, Text, _Model, _show
+from .types import Finite, Id, NonNegative, Text, _Model, _show, tagged_union
 
 # --------------------------------------------------------------------------- questions
 class DealArgs(_Model):
@@ -126,20 +124,11 @@ class _BadPred(_Model):
         return core_schema.no_info_plain_validator_function(fail)
 
 
-Predicate = Annotated[
-    Union[
-        Annotated[DealPred, Tag("deal")],
-        Annotated[HoldsPred, Tag("holds")],
-        Annotated[AcceptsPred, Tag("accepts")],
-        Annotated[OutcomePred, Tag("outcome")],
-        Annotated[EquilibriumPred, Tag("equilibrium")],
-        Annotated[AllPred, Tag("all")],
-        Annotated[AnyPred, Tag("any")],
-        Annotated[NotPred, Tag("not")],
-        Annotated[_BadPred, Tag("__invalid__")],
-    ],
-    Discriminator(_pred_tag),
-]
+Predicate = tagged_union(
+    {"deal": DealPred, "holds": HoldsPred, "accepts": AcceptsPred, "outcome": OutcomePred,
+     "equilibrium": EquilibriumPred, "all": AllPred, "any": AnyPred, "not": NotPred},
+    _BadPred, _pred_tag,
+)
 
 
 class Resolution(_Model):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
 )
 from pydantic_core import PydanticCustomError
 
@@ -92,3 +94,11 @@ class Cited(_Model):
     )
     note: Text | None = Field(default=None, description="The judgement made, in words.")
 
+
+
+def tagged_union(members: dict[str, Any], invalid: Any, tag: Any) -> Any:
+    """A discriminated union: ``tag(value)`` names the member that validates the value, or
+    ``"__invalid__"`` for ``invalid``, a validator that raises a clear error."""
+    options = tuple(Annotated[cls, Tag(name)] for name, cls in members.items())
+    return Annotated[Union[(*options, Annotated[invalid, Tag("__invalid__")])],
+                     Discriminator(tag)]
