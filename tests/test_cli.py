@@ -156,3 +156,25 @@ def test_internal_error_is_reported_without_traceback(monkeypatch, capsys):
     assert "internal error: RuntimeError: kaput" in err and "Traceback" not in err
     assert main(["--traceback", "analyze", EC]) == EXIT["internal"]
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_accuracy_on_the_deu_file(shared_cases, capsys, tmp_path):
+    tsv = str(shared_cases / "deu" / "deu3-dev.tsv")
+    out = tmp_path / "acc.json"
+    assert main(["accuracy", tsv, "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "compromise" in text and "24.55" in text
+    data = json.loads(out.read_text())
+    assert data["issues"] == 191
+    assert data["mae"]["compromise"] == pytest.approx(24.55, abs=0.005)
+    assert {"compromise", "median", "ensemble"} <= set(data["mae"])
+    assert data["rules"]["capability"] == "equal" and data["rules"]["missing_salience"] == 50
+
+
+def test_accuracy_bad_inputs(capsys, tmp_path):
+    assert main(["accuracy", "no/such.tsv"]) == EXIT["no_input"]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("a\tb\n1\t2\n")
+    assert main(["accuracy", str(bad)]) == EXIT["invalid"]
+    assert "no 'out' column" in capsys.readouterr().err
+    assert main(["accuracy", str(bad), "--capability", "weird"]) == EXIT["usage"]

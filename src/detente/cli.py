@@ -167,6 +167,48 @@ def analyze(
 
 
 @app.command()
+def accuracy(
+    file: Annotated[Path, typer.Argument(help="Decisions with known outcomes (DEU layout, .tsv).")],
+    json_path: Annotated[
+        Optional[str],
+        typer.Option("--json", metavar="PATH", help="Write the scores as JSON ('-': stdout)."),
+    ] = None,
+    capability: Annotated[
+        str, typer.Option("--capability", help="'equal' (default) or 'row' (the file's row).")
+    ] = "equal",
+    missing_salience: Annotated[
+        float, typer.Option("--missing-salience", min=0, max=100,
+                            help="Salience for a positioned actor without one (0–100).")
+    ] = 50.0,
+) -> None:
+    """Score every forecast model (and their ensemble) against actual outcomes: MAE, 0–100."""
+    from rich.table import Table
+
+    from .forecast.accuracy import read_deu, score_models
+
+    if capability not in ("equal", "row"):
+        raise typer.BadParameter("use 'equal' or 'row'", param_hint="--capability")
+    data = read_deu(file, capability=capability, missing_salience=missing_salience)
+    result = score_models(data, file=str(file))
+    if json_path == "-":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return
+    con = _out()
+    con.print(f"Accuracy on {file} ({result.issues} issues with an outcome)", markup=False)
+    t = Table(show_edge=False)
+    t.add_column("model")
+    t.add_column("mean absolute error (0–100)", justify="right")
+    for name, v in sorted(result.mae.items(), key=lambda kv: kv[1]):
+        t.add_row(name, f"{v:.2f}")
+    con.print(t)
+    con.print(f"[dim]Capabilities: {capability}; missing salience = {missing_salience:g}; "
+              "an actor takes part where it has a position.[/dim]")
+    if json_path:
+        write_atomic(Path(json_path), json.dumps(result.to_dict(), indent=2) + "\n")
+        con.print(f"Scores written to {json_path}", markup=False)
+
+
+@app.command()
 def schema(
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: stdout).")
