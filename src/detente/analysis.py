@@ -55,6 +55,15 @@ class Analysis:
         """A model's outcome (N, I) on the issues' own scales."""
         return self.inputs.to_user(self.forecasts[model].outcome)
 
+    def ensemble_user(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The ensemble forecast (N, I): the mean of the models' outcomes, and the spread
+        between models (max − min) per draw; None with fewer than two models."""
+        if len(self.models) < 2:
+            return None
+        stack = np.stack([self.forecast_user(m) for m in self.models])
+        with np.errstate(invalid="ignore"):
+            return np.nanmean(stack, axis=0), np.nanmax(stack, axis=0) - np.nanmin(stack, axis=0)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary: every number in the issues' own units, with its meaning."""
         s = self.scenario
@@ -81,13 +90,23 @@ class Analysis:
             for k, a in enumerate(s.actors)
         ]
         issues = []
+        ens = self.ensemble_user()
         for j, iss in enumerate(s.issues):
             fc = {}
             for m in self.models:
                 vals = self.forecast_user(m)[:, j]
                 st = _stat(vals)
                 st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
+                path = self.forecasts[m].path
+                if path is not None:
+                    pu = d.to_user(path)[:, :, j]  # (N, R)
+                    st["path_median"] = [float(v) for v in np.nanmedian(pu, axis=0)]
                 fc[m] = st
+            if ens is not None:
+                st = _stat(ens[0][:, j])
+                st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
+                st["spread_between_models"] = _stat(ens[1][:, j])
+                fc["ensemble"] = st
             issues.append({
                 "id": iss.id,
                 "name": iss.name,
@@ -103,6 +122,8 @@ class Analysis:
                 "forecast": fc,
             })
         out["issues"] = issues
+        out["trails"] = {m: list(self.forecasts[m].trail) for m in self.models
+                         if self.forecasts[m].trail}
         out["tables"] = {tid: table_to_dict(s, d, r) for tid, r in self.tables.items()}
         return out
 
