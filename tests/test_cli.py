@@ -178,3 +178,15 @@ def test_accuracy_bad_inputs(capsys, tmp_path):
     assert main(["accuracy", str(bad)]) == EXIT["invalid"]
     assert "no 'out' column" in capsys.readouterr().err
     assert main(["accuracy", str(bad), "--capability", "weird"]) == EXIT["usage"]
+
+
+def test_trail_formatter_survives_odd_entries():
+    from detente import analyze, load_scenario
+    from detente.report.trails import format_trail_entry
+
+    a = analyze(load_scenario(EC), bargain=False)
+    for entry in ({"turn": 1, "actor": 0, "target": None, "expected_gain": None, "prob_win": None,
+                   "adopted": "status quo"},
+                  {"round": 2, "actor": 99, "issue": 7, "kind": "weird", "eu_actor": "x"},
+                  {"text": "plain"}, {}):
+        assert isinstance(format_trail_entry(entry, a), str)

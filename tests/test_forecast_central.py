@@ -312,7 +312,8 @@ def test_registry_lists_the_central_models():
     assert "compromise" in names and "median" in names
     assert registry.get("compromise").fn is compromise_forecast
     assert registry.get("median").fn is weighted_median_forecast
-    for m in registry.models():
+    for name in ("compromise", "median"):
+        m = registry.get(name)
         assert m.title and m.summary and m.references and not m.dynamic
 
 

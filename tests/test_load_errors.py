@@ -524,7 +524,10 @@ def test_question_predicates_reference_undefined_ids():
          "'compromis' is neither a forecast model nor a table"),
     ]
     assert found[0].hint == "did you mean 'talks'? defined tables: talks"
-    assert found[3].hint == "did you mean 'compromise'? choose one of: compromise, median, talks"
+    from detente.forecast import registry
+
+    options = ", ".join([*registry.names(), "talks"])
+    assert found[3].hint == f"did you mean 'compromise'? choose one of: {options}"
 
 
 def test_citation_of_undefined_source():

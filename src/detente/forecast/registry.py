@@ -91,4 +91,4 @@ def models() -> tuple[ForecastModel, ...]:
 
 
 def _load_builtins() -> None:
-    from . import central  # noqa: F401  (registers on import)
+    from . import central, eum, smp  # noqa: F401  (register on import)

@@ -39,35 +39,43 @@ def render_summary(analysis: Analysis, console: Console) -> None:
                   _fmt(rec["status_quo_utility"]["p50"], 2), _fmt(rec["no_deal_value"]["p50"], 2))
     console.print(t)
 
-    title = "Forecast per issue" + (" (median [5%–95%] over draws)" if many else "")
+    title = "Forecast per issue" + (" (medians over draws; [5%–95%] for the ensemble)"
+                                    if many else "")
     t = Table(title=title, title_justify="left", show_edge=False)
     t.add_column("issue", no_wrap=True)
-    t.add_column("scale", justify="right", no_wrap=True)
     t.add_column("status quo", justify="right", no_wrap=True)
     for m in analysis.models:
         t.add_column(m, justify="right", no_wrap=True)
-    first = analysis.models[0] if analysis.models else None
-    if first:
-        t.add_column(f"what the {first} forecast means")
+    ens = "ensemble" if len(analysis.models) > 1 else None
+    if ens:
+        t.add_column("ensemble", justify="right", no_wrap=True)
+    meanings = []
     for iss, rec in zip(s.issues, d["issues"]):
         cells = []
         for m in analysis.models:
             st = rec["forecast"][m]
-            if st["p50"] is None:
-                cells.append("undefined")
-                continue
-            v = f"{st['p50']:.1f}"
-            if many:
-                v += f" [{st['p05']:.1f}–{st['p95']:.1f}]"
+            cells.append("undefined" if st["p50"] is None else f"{st['p50']:.1f}")
+        key = ens or analysis.models[0]
+        st = rec["forecast"][key]
+        if ens:
+            v = "undefined" if st["p50"] is None else f"{st['p50']:.1f}"
+            if many and st["p50"] is not None:
+                v += f" [{st['p05']:.0f}–{st['p95']:.0f}]"
             cells.append(v)
-        lo, hi = iss.scale
-        meaning = []
-        if first and rec["forecast"][first]["p50"] is not None:
-            meaning = [describe(iss, rec["forecast"][first]["p50"], max_label=36)]
-        t.add_row(iss.id, f"{lo:g}–{hi:g}", f"{iss.status_quo:g}", *cells, *meaning)
+        if st["p50"] is not None:
+            meanings.append(f"  {iss.id} {st['p50']:.0f}: {describe(iss, st['p50'], max_label=60)}")
+        t.add_row(iss.id, f"{iss.status_quo:g}", *cells)
     console.print(t)
+    if meanings:
+        console.print("In words (" + ("ensemble" if ens else analysis.models[0]) + "):")
+        for line in meanings:
+            console.print(line, markup=False)
     names = "; ".join(f"{m} = {registry.get(m).title}" for m in analysis.models)
-    console.print(f"[dim]Models: {names}.[/dim]")
+    console.print(f"[dim]Models: {names}"
+                  + ("; ensemble = their mean" if ens else "") + ".[/dim]")
+    from .trails import render_trails
+
+    render_trails(analysis, console)
     if analysis.tables:
         from .tables import render_tables
 
