@@ -91,4 +91,4 @@ def models() -> tuple[ForecastModel, ...]:
 
 
 def _load_builtins() -> None:
-    from . import central, eum, smp  # noqa: F401  (register on import)
+    from . import central, eum, exchange, smp  # noqa: F401  (register on import)

@@ -29,6 +29,8 @@ def format_trail_entry(entry: dict[str, Any], analysis) -> str:
         return str(entry["text"])
     s = analysis.scenario
     d = analysis.inputs
+    if "issue_gives" in entry and "issue_gets" in entry:
+        return _exchange_text(entry, s, d)
     parts = []
     if "round" in entry:
         parts.append(f"Round {entry['round']}:")
@@ -93,3 +95,23 @@ def render_trails(analysis, console: Console, *, per_model: int = 6) -> None:
         console.print(f"  [bold]{m}[/bold] ({len(trail)} steps)")
         for entry in trail[:per_model]:
             console.print(f"    {format_trail_entry(entry, analysis)}", markup=False)
+
+
+def _user(d, issue: Any, v: Any) -> str:
+    if isinstance(issue, int) and 0 <= issue < len(d.issues) and isinstance(v, (int, float)):
+        lo, hi = float(d.scale_lo[issue]), float(d.scale_hi[issue])
+        return f"{lo + v * (hi - lo):.0f}"
+    return "—"
+
+
+def _exchange_text(entry: dict[str, Any], s, d) -> str:
+    """'Round 1: us gives way on security_guarantees (→ 100) to ru, who gives way on ceasefire
+    (→ 85) — gain +0.054 each'."""
+    a, b = _name(s.actors, entry.get("actor")), _name(s.actors, entry.get("partner"))
+    gi, ge = entry.get("issue_gives"), entry.get("issue_gets")
+    gname = _name(s.issues, gi)
+    ename = _name(s.issues, ge)
+    head = f"Round {entry['round']}: " if "round" in entry else ""
+    return (f"{head}{a} gives way on {gname} (→ {_user(d, gi, entry.get('moves_to'))}) to {b}, "
+            f"who gives way on {ename} (→ {_user(d, ge, entry.get('partner_moves_to'))}) "
+            f"— gain {_f(entry.get('gain'), '+.3f')} each")
