@@ -11,7 +11,7 @@ import numpy as np
 
 from .registry import ForecastResult, register
 
-__all__ = ["compromise_forecast", "weighted_median_forecast"]
+__all__ = ["compromise_forecast", "weighted_median", "weighted_median_forecast"]
 
 
 def _weights(capability: np.ndarray, salience: np.ndarray) -> np.ndarray:
@@ -47,6 +47,32 @@ def compromise_forecast(
     return ForecastResult("compromise", {}, out)
 
 
+def weighted_median(w: np.ndarray, x: np.ndarray, *, tie: str = "lower") -> np.ndarray:
+    """The w-weighted median of x along the last axis (NaN where all weights are 0).
+
+    A position is a median when the weight at or below it reaches half the total (relative
+    tolerance 1e-12). When the weight below a position is exactly half, every point up to the
+    next weighted position is a median (all tie in the pairwise vote): ``tie="lower"`` takes
+    the lower end, ``"midpoint"`` the midpoint (zero-weight positions do not count).
+    Shared by the median model and the expected-utility model's round medians.
+    """
+    order = np.argsort(x, axis=-1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=-1)
+    ws = np.take_along_axis(w, order, axis=-1)
+    cum = np.cumsum(ws, axis=-1)
+    tot = cum[..., -1:]
+    half = tot / 2.0
+    eps = 1e-12 * tot  # relative tolerance for "reaches half"; 0 where no one cares
+    idx = np.argmax(cum >= half - eps, axis=-1)[..., None]
+    med = np.take_along_axis(xs, idx, axis=-1)[..., 0]
+    if tie == "midpoint":
+        exact = np.abs(np.take_along_axis(cum, idx, axis=-1)[..., 0] - half[..., 0]) <= eps[..., 0]
+        after = (np.arange(xs.shape[-1]) > idx) & (ws > 0)
+        nxt = np.take_along_axis(xs, np.argmax(after, axis=-1)[..., None], axis=-1)[..., 0]
+        med = np.where(exact & after.any(axis=-1), (med + nxt) / 2.0, med)
+    return np.where(tot[..., 0] > 0, med, np.nan)
+
+
 @register(
     "median",
     title="Weighted median (capability × salience)",
@@ -79,22 +105,5 @@ def weighted_median_forecast(
         raise ValueError("tie must be 'lower' or 'midpoint'")
     w = np.moveaxis(_weights(capability, salience), 1, -1)  # (N, I, A)
     x = np.moveaxis(np.asarray(position, dtype=float), 1, -1)
-    order = np.argsort(x, axis=-1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=-1)
-    ws = np.take_along_axis(w, order, axis=-1)
-    cum = np.cumsum(ws, axis=-1)
-    tot = cum[..., -1:]
-    half = tot / 2.0
-    eps = 1e-12 * tot  # relative tolerance for "reaches half"; 0 where no one cares
-    reached = cum >= half - eps
-    idx = np.argmax(reached, axis=-1)[..., None]
-    med = np.take_along_axis(xs, idx, axis=-1)[..., 0]
-    if tie == "midpoint":
-        exact = np.abs(np.take_along_axis(cum, idx, axis=-1)[..., 0] - half[..., 0]) <= eps[..., 0]
-        # the upper end is the next position that carries weight (zero-weight actors do not count)
-        after = (np.arange(xs.shape[-1]) > idx) & (ws > 0)
-        nxt_idx = np.argmax(after, axis=-1)[..., None]
-        nxt = np.take_along_axis(xs, nxt_idx, axis=-1)[..., 0]
-        med = np.where(exact & after.any(axis=-1), (med + nxt) / 2.0, med)
-    med = np.where(tot[..., 0] > 0, med, np.nan)
+    med = weighted_median(w, x, tie=tie)
     return ForecastResult("median", {"tie": tie}, med)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .central import weighted_median
 from .registry import ForecastResult, register
 
 __all__ = [
@@ -63,28 +64,9 @@ class EUMRounds:
 
 # --------------------------------------------------------------------------- pieces
 def _weighted_median(w: np.ndarray, x: np.ndarray, tie: str) -> np.ndarray:
-    """Condorcet winner among positions under linear-loss votes = the w-weighted median.
-
-    ``w`` and ``x`` are (B, A). A position is a median when the weight at or below it reaches
-    half the total; when the weight below a position is exactly half, both it and the next
-    weighted position tie in the pairwise vote: ``tie="lower"`` takes the lower one,
-    ``"midpoint"`` their midpoint.
-    """
-    order = np.argsort(x, axis=-1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=-1)
-    ws = np.take_along_axis(w, order, axis=-1)
-    cum = np.cumsum(ws, axis=-1)
-    tot = cum[..., -1:]
-    half = tot / 2.0
-    eps = 1e-12 * tot
-    idx = np.argmax(cum >= half - eps, axis=-1)[..., None]
-    med = np.take_along_axis(xs, idx, axis=-1)[..., 0]
-    if tie == "midpoint":
-        exact = np.abs(np.take_along_axis(cum, idx, axis=-1)[..., 0] - half[..., 0]) <= eps[..., 0]
-        after = (np.arange(xs.shape[-1]) > idx) & (ws > 0)
-        nxt = np.take_along_axis(xs, np.argmax(after, axis=-1)[..., None], axis=-1)[..., 0]
-        med = np.where(exact & after.any(axis=-1), (med + nxt) / 2.0, med)
-    return np.where(tot[..., 0] > 0, med, np.nan)
+    """Condorcet winner among positions under linear-loss votes = the w-weighted median
+    (``w``, ``x``: (B, A)); see :func:`detente.forecast.central.weighted_median`."""
+    return weighted_median(w, x, tie=tie)
 
 
 def _weighted_mean(w: np.ndarray, x: np.ndarray) -> np.ndarray:
