@@ -69,3 +69,15 @@ def test_pickle_round_trip(name):
 def test_duplicate_registration_is_an_error():
     with pytest.raises(ValueError, match="already registered"):
         registry.register("compromise", title="x", summary="y")(lambda *a: None)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_absent_actor_changes_nothing(name):
+    """An actor with no salient stance (absent from the issues, as in DEU records) is inert."""
+    fn = registry.get(name).fn
+    cap, pos, sal = _inputs(8, a=5, i=2, seed=3)
+    base = fn(cap, pos, sal).outcome
+    cap2 = np.concatenate([cap, np.full((8, 1), 4.0)], axis=1)
+    pos2 = np.concatenate([pos, np.zeros((8, 1, 2))], axis=1)
+    sal2 = np.concatenate([sal, np.zeros((8, 1, 2))], axis=1)
+    np.testing.assert_allclose(fn(cap2, pos2, sal2).outcome, base, rtol=0, atol=1e-9)

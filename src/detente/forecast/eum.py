@@ -77,7 +77,7 @@ def _weighted_mean(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def prevail_probability(
     w: np.ndarray, x: np.ndarray, delta: np.ndarray, r: np.ndarray | None = None,
-    *, denominator: str = "all_pairs",
+    *, denominator: str = "all_pairs", active: np.ndarray | None = None,
 ) -> np.ndarray:
     """P[b, i, j]: probability that i prevails over j, from every actor's weighted vote.
 
@@ -87,7 +87,9 @@ def prevail_probability(
     ``"all_pairs"`` divides by the total Σ_{k,m,n} w_k |a_k(m, n)| of such votes over every
     ordered pair of actors (m, n), as in the program that produced Scholz et al.'s Table 2 (read
     from its open re-implementation; the probabilities of one pair then sum to less than 1).
-    A zero denominator (all positions equal, or no weight) gives P = 1/2.
+    A zero denominator (all positions equal, or no weight) gives P = 1/2. Pairs involving an
+    actor that takes no part (``active`` False: no salience on the issue) do not count in the
+    ``"all_pairs"`` total, so an absent actor changes nothing.
 
     >>> import numpy as np
     >>> w = np.array([[1.0, 1.0, 2.0]]); x = np.array([[0.0, 1.0, 0.25]])
@@ -115,7 +117,12 @@ def prevail_probability(
     if denominator == "pair":
         den = num + np.swapaxes(num, 1, 2)
     else:
-        den = np.broadcast_to(2.0 * num.sum(axis=(1, 2))[:, None, None], num.shape)
+        if active is not None:
+            both = active[:, :, None] & active[:, None, :]
+            tot = np.where(both, num, 0.0).sum(axis=(1, 2))
+        else:
+            tot = num.sum(axis=(1, 2))
+        den = np.broadcast_to(2.0 * tot[:, None, None], num.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.5)
 
@@ -225,7 +232,7 @@ def _round(
     pair = active[:, :, None] & active[:, None, :] & ~np.eye(n_act, dtype=bool)
 
     # pass 1: r = 1 everywhere; security and risk exponents
-    p1 = prevail_probability(w, x, delta, None, denominator=opts["denominator"])
+    p1 = prevail_probability(w, x, delta, None, denominator=opts["denominator"], active=active)
     ones = np.ones_like(p1)
     e1 = _expected_utility(p1, s, x, mu, delta, ones, q, t)  # e1[i, j]: i challenges j
     e1 = np.where(pair, e1, 0.0)
@@ -237,7 +244,7 @@ def _round(
 
     # pass 2: expected utilities with the risk exponents
     p2 = prevail_probability(w, x, delta, r if opts["vote_risk"] else None,
-                             denominator=opts["denominator"])
+                             denominator=opts["denominator"], active=active)
     r_row = np.broadcast_to(r[:, :, None], p2.shape)  # rho[i, j] = r_i
     e_own = _expected_utility(p2, s, x, mu, delta, r_row, q, t)
     a = e_own  # a[i, j] = E^i(U_ij), i's own exponent in both readings

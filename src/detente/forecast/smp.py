@@ -173,14 +173,17 @@ def _cond_pce(pv: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return prod / prod.sum(axis=-1, keepdims=True)
 
 
-def _big_r(p: np.ndarray, rng: str) -> np.ndarray:
+def _big_r(p: np.ndarray, rng: str, present: np.ndarray | None = None) -> np.ndarray:
     """Model::bigRfromProb: risk attitudes from the risk-neutral probabilities, per draw.
 
     Where every position is equally probable the range is empty; we return 0 (risk neutral)
-    there, where KTAB would divide by zero.
+    there, where KTAB would divide by zero. Absent actors (``present`` False) do not enter the
+    range.
     """
-    pmin = p.min(axis=-1, keepdims=True)
-    pmax = p.max(axis=-1, keepdims=True)
+    if present is None:
+        present = np.ones(p.shape, dtype=bool)
+    pmin = np.where(present, p, np.inf).min(axis=-1, keepdims=True)
+    pmax = np.where(present, p, -np.inf).max(axis=-1, keepdims=True)
     span = pmax - pmin
     safe = np.where(span > 0, span, 1.0)
     if rng == "Min":
@@ -268,12 +271,17 @@ def _assess(x: np.ndarray, s: np.ndarray, cap: np.ndarray, o: dict[str, str]) ->
     d = _vdiff(x, x, s)
     u_rn = _bs_util(d, 0.0)
     pv = _victory(cap, u_rn, o["voting_rule"], o["victory_prob_model"])
-    p_rn = _cond_pce(pv)  # over all positions, duplicates included, as KTAB does
-    r = _big_r(p_rn, o["big_r_range"])
+    present = s.sum(axis=-1) > 0
+    # over all positions, duplicates included, as KTAB does (absent actors excluded)
+    p_rn = _cond_pce(pv) if present.all() else _cond_pce(pv, present)
+    r = _big_r(p_rn, o["big_r_range"], present)
     r_self = _est_r(r, r, o["big_r_adjust"])  # estNRA(a, a): equals R_a up to rounding
     u_own = _bs_util(d, r_self[:, :, None])
     # pDist(-1): own utilities, capability weights, Proportional voting, distinct positions
     unique, rep = _distinct(x)
+    # an actor with no salient stance takes no part (DEU records, absent actors): its position
+    # is not a candidate (with capability 0 it has no vote either; see _inputs)
+    unique = unique & (s.sum(axis=-1) > 0)
     pv_own = _victory(cap, u_own, "Proportional", o["victory_prob_model"])
     p = _cond_pce(pv_own, unique)
     best = np.argmax(p, axis=-1)
@@ -345,7 +353,8 @@ def _step(
     n, a, _ = x.shape
     p_ij, edu = _challenges(st, wsc, ssum, o)
     eye = np.eye(a, dtype=bool)
-    edu_m = np.where(eye, -np.inf, edu)
+    present = ssum > 0  # absent actors (no salient stance) neither challenge nor are challenged
+    edu_m = np.where(eye | ~present[:, :, None] | ~present[:, None, :], -np.inf, edu)
     tgt = np.argmax(edu_m, axis=-1)  # first j with the largest gain (KTAB scans j upwards)
     best = np.take_along_axis(edu_m, tgt[..., None], axis=-1)[..., 0]
     valid = best > _MIN_SIG_EDU
@@ -357,12 +366,13 @@ def _step(
 
     # utility to voter v of the state after each option (0 = status quo, 1 + b = bargain of b)
     u_own = st.u_own
-    total = u_own.sum(axis=-1)  # (N, v)
+    npres = np.maximum(present.sum(axis=-1), 1)[:, None]  # (N, 1): actors taking part
+    total = (u_own * present[:, None, :]).sum(axis=-1)  # (N, v), over actors taking part
     u_init = _bs_util(_vdiff(x, b_init, s), st.r[:, :, None])  # posUtil: v's utility of b_init
     u_rcvr = _bs_util(_vdiff(x, b_rcvr, s), st.r[:, :, None])
     u_at_rcvr = np.take_along_axis(u_own, np.broadcast_to(tgt[:, None, :], u_own.shape), axis=-1)
-    u_b = (total[:, :, None] - u_own - u_at_rcvr + u_init + u_rcvr) / a
-    u_opt = np.concatenate([(total / a)[:, :, None], u_b], axis=-1)  # (N, v, 1 + A)
+    u_b = (total[:, :, None] - u_own - u_at_rcvr + u_init + u_rcvr) / npres[:, :, None]
+    u_opt = np.concatenate([(total / npres)[:, :, None], u_b], axis=-1)  # (N, v, 1 + A)
     pv = _victory(cap, u_opt, o["voting_rule"], o["victory_prob_model"])  # (N, M, M)
 
     # queue of actor k: status quo, its own bargain, bargains proposed to it
@@ -442,6 +452,8 @@ def _inputs(
         if overflow == "error":
             raise ValueError("an actor's saliences sum to more than 1 (KTAB requires ≤ 1)")
         s = np.where(tot > 1, s / np.where(tot > 1, tot, 1.0), s)
+    # actors without any salient stance are absent: no capability, so no votes or coalitions
+    cap = np.where(tot[..., 0] > 0, cap, 0.0)
     return cap, x, s
 
 
@@ -475,7 +487,8 @@ def _run_chunk(
             getattr(nxt, f)[ids] = getattr(st_new, f)
         states.append(nxt)
         turns[ids] = it
-        dist = np.sqrt(((x_new - prev.x[ids]) ** 2).sum(axis=-1)).sum(axis=-1)
+        moved = np.sqrt(((x_new - prev.x[ids]) ** 2).sum(axis=-1))
+        dist = np.where(s[ids].sum(axis=-1) > 0, moved, 0.0).sum(axis=-1)
         if it == 1:
             d01[ids] = dist + _MIN_SIG_DELTA
         quiet = dist / d01[ids] < stop_ratio
