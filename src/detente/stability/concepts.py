@@ -1,0 +1,197 @@
+"""Stability of every state for every DM under Nash, GMR, SMR and SEQ, and equilibria.
+
+Textbook definitions (Fang, Hipel & Kilgour 1993; Xu, Hipel, Kilgour & Fang 2018, ch. 4). For DM
+``i`` with payoff ``P_i``, unilateral moves ``R_i`` and improvements ``R_i⁺``, and ``H = N∖{i}``:
+
+- ``R_H(s)``: states reached from ``s`` by a legal sequence (length ≥ 1) of unilateral moves by
+  members of ``H``, no DM moving twice in a row; ``R_H⁺(s)`` the same with every move a
+  unilateral improvement for its mover. With one opponent these are its single moves.
+- **Nash**: ``R_i⁺(s)`` is empty.
+- **GMR**: every ``s1 ∈ R_i⁺(s)`` has some ``s2 ∈ R_H(s1)`` with ``P_i(s2) ≤ P_i(s)``.
+- **SMR**: as GMR, and moreover every ``s3 ∈ R_i(s2)`` has ``P_i(s3) ≤ P_i(s)``.
+- **SEQ**: as GMR with ``s2 ∈ R_H⁺(s1)``.
+
+Each test "some s2 in a reachable set satisfies v(s2) ≤ P_i(s)" is a *minimum over a reachable
+set*: ``m(s1) = min_{s2 ∈ R_H(s1)} v(s2)`` with ``v = P_i`` (GMR, SEQ) or
+``v(t) = max(P_i(t), max_{R_i(t)} P_i)`` (SMR). detente computes ``m`` for all states at once by
+a fixed-point iteration over the (state, last mover) graph with sparse min-reductions, never
+enumerating sanctions. ``sanction_rule="gmcrplus"`` instead lets each opponent move at most
+once (as GMCR+ does): a pass over (state, set of opponents used) from the largest set down.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .._version import __version__
+from .graph import MoveGraph, unilateral_improvements, unilateral_moves
+from .model import Conflict
+
+__all__ = ["CONCEPTS", "SANCTION_RULES", "StabilityResult", "reachable_min", "stability_solve"]
+
+CONCEPTS = ("nash", "gmr", "smr", "seq")
+SANCTION_RULES = ("textbook", "gmcrplus")
+_INF = np.iinfo(np.int64).max
+_NEG = np.iinfo(np.int64).min
+
+
+def reachable_min(values: np.ndarray, movers: Sequence[MoveGraph],
+                  rule: Literal["textbook", "gmcrplus"] = "textbook") -> np.ndarray:
+    """For every state ``s``, the minimum of ``values`` (int64, shape (n,) or (n, c)) over the
+    states reachable from ``s`` by a legal sequence (length ≥ 1) of moves in ``movers``, one
+    graph per mover; ``int64 max`` where nothing is reachable.
+
+    ``"textbook"``: no mover twice in a row. ``"gmcrplus"``: each mover at most once.
+
+    >>> g = MoveGraph(np.array([0, 1, 2, 2]), np.array([1, 2]))   # 0 → 1 → 2
+    >>> h = MoveGraph(np.array([0, 0, 0, 1]), np.array([0]))      # 2 → 0
+    >>> reachable_min(np.array([5, 3, 4]), [g]).tolist()          # one mover: single moves
+    [3, 4, 9223372036854775807]
+    >>> reachable_min(np.array([5, 3, 4]), [g, h]).tolist()       # 1 →g 2 →h 0 →g 1
+    [3, 3, 3]
+    """
+    values = np.asarray(values, dtype=np.int64)
+    if rule not in SANCTION_RULES:
+        raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {rule!r}")
+    m = len(movers)
+    if m == 0:
+        return np.full(values.shape, _INF, dtype=np.int64)
+    if m == 1:
+        return movers[0].min_over(values, _INF)
+    if rule == "gmcrplus":
+        return _reachable_min_once_each(values, movers)
+    # f[k](t): min over states reachable from t when k moved last (so k may not move next).
+    f = [np.full(values.shape, _INF, dtype=np.int64) for _ in range(m)]
+    while True:
+        h = [g.min_over(np.minimum(values, f[k]), _INF) for k, g in enumerate(movers)]
+        # min over all movers but j, from prefix and suffix minima
+        pre = [np.full(values.shape, _INF, dtype=np.int64)]
+        for k in range(m - 1):
+            pre.append(np.minimum(pre[-1], h[k]))
+        suf = np.full(values.shape, _INF, dtype=np.int64)
+        new = [None] * m
+        for j in range(m - 1, -1, -1):
+            new[j] = np.minimum(pre[j], suf)
+            suf = np.minimum(suf, h[j])
+        if all(np.array_equal(a, b) for a, b in zip(new, f)):
+            return suf  # = min over all movers of h
+        f = new
+
+
+def _reachable_min_once_each(values: np.ndarray, movers: Sequence[MoveGraph]) -> np.ndarray:
+    m = len(movers)
+    full = (1 << m) - 1
+    f: dict[int, np.ndarray] = {full: np.full(values.shape, _INF, dtype=np.int64)}
+    for used in sorted(range(full), key=lambda u: -u.bit_count()):
+        acc = np.full(values.shape, _INF, dtype=np.int64)
+        for k in range(m):
+            if not used >> k & 1:
+                acc = np.minimum(acc, movers[k].min_over(np.minimum(values, f[used | 1 << k]),
+                                                         _INF))
+        f[used] = acc
+    return f[0]
+
+
+@dataclass(frozen=True, eq=False)
+class StabilityResult:
+    """Stable states per DM and equilibria per concept, and how they were computed.
+
+    ``stable[concept]`` is a read-only bool array (n_dms, n_states) over :attr:`states` (option
+    vectors in the conflict's option order, feasible states by ascending bitmask).
+    """
+
+    decision_makers: tuple[str, ...]
+    states: tuple[str, ...]
+    concepts: tuple[str, ...]
+    sanction_rule: str
+    stable: dict[str, np.ndarray] = field(repr=False)
+    fingerprint: str
+    version: str = __version__
+    method: str = "gmcr_stability"
+    seconds: float = field(default=0.0, compare=False)
+
+    def equilibrium_mask(self, concept: str) -> np.ndarray:
+        return self.stable[concept].all(axis=0)
+
+    def equilibria(self, concept: str) -> tuple[str, ...]:
+        """States stable for every DM under ``concept``."""
+        return tuple(self.states[j] for j in np.flatnonzero(self.equilibrium_mask(concept)))
+
+    def stable_states(self, concept: str, dm: str | int) -> tuple[str, ...]:
+        i = self.decision_makers.index(dm) if isinstance(dm, str) else dm
+        return tuple(self.states[j] for j in np.flatnonzero(self.stable[concept][i]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "version": self.version,
+            "fingerprint": self.fingerprint,
+            "sanction_rule": self.sanction_rule,
+            "concepts": list(self.concepts),
+            "decision_makers": list(self.decision_makers),
+            "states": list(self.states),
+            "stable_states": {c: {d: list(self.stable_states(c, i))
+                                  for i, d in enumerate(self.decision_makers)}
+                              for c in self.concepts},
+            "equilibria": {c: list(self.equilibria(c)) for c in self.concepts},
+            "seconds": self.seconds,
+        }
+
+
+def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
+                    sanction_rule: Literal["textbook", "gmcrplus"] = "textbook"
+                    ) -> StabilityResult:
+    """Stability of every feasible state for every DM under the given concepts.
+
+    >>> from detente.stability.model import Conflict
+    >>> pd = Conflict.from_dict({
+    ...     "options": [{"name": "C1", "owner": "A"}, {"name": "C2", "owner": "B"}],
+    ...     "decision_makers": [{"name": "A", "priorities": ["-Y", "N-"]},
+    ...                         {"name": "B", "priorities": ["Y-", "-N"]}]})
+    >>> r = stability_solve(pd)
+    >>> r.equilibria("nash"), r.equilibria("gmr")
+    (('NN',), ('NN', 'YY'))
+    """
+    t0 = time.perf_counter()
+    concepts = tuple(concepts)
+    bad = [c for c in concepts if c not in CONCEPTS]
+    if bad:
+        raise ValueError(f"unknown concepts {bad}; choose from {CONCEPTS}")
+    if sanction_rule not in SANCTION_RULES:
+        raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {sanction_rule!r}")
+    moves = unilateral_moves(conflict)
+    imps = unilateral_improvements(conflict, moves)
+    pay = conflict.payoffs
+    n_dm, n = pay.shape
+    out = {c: np.zeros((n_dm, n), dtype=bool) for c in concepts}
+    for i in range(n_dm):
+        p = pay[i]
+        others = [j for j in range(n_dm) if j != i]
+        no_improvement = imps[i].out_degree() == 0
+        if "nash" in out:
+            out["nash"][i] = no_improvement
+        cols = []
+        if "gmr" in out:
+            cols.append(p)
+        if "smr" in out:  # an s2 from which i cannot climb back above the start
+            cols.append(np.maximum(p, moves[i].max_over(p, _NEG)))
+        if cols:
+            m = reachable_min(np.stack(cols, axis=1), [moves[j] for j in others], sanction_rule)
+            worst = imps[i].max_over(m, _NEG)  # the least sanctionable improvement
+            ok = worst <= p[:, None]
+            for c, col in zip([c for c in ("gmr", "smr") if c in out], ok.T):
+                out[c][i] = col
+        if "seq" in out:
+            m = reachable_min(p, [imps[j] for j in others], sanction_rule)
+            out["seq"][i] = imps[i].max_over(m, _NEG) <= p
+    for a in out.values():
+        a.setflags(write=False)
+    return StabilityResult(
+        decision_makers=conflict.decision_makers, states=conflict.state_names, concepts=concepts,
+        sanction_rule=sanction_rule, stable=out, fingerprint=conflict.fingerprint,
+        seconds=time.perf_counter() - t0)
