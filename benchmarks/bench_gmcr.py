@@ -19,7 +19,8 @@ def rand(n_dm, k, seed=0, rev=False):
     prefs = tuple(Preference(payoffs=tuple(zip(states.tolist(), rng.integers(0, 1 << k, 1 << k).tolist()))) for _ in dms)
     return Conflict(dms, opts, prefs)
 if __name__ == "__main__":
-  for n_dm, k in [(4,12),(4,16),(3,12),(2,16)] + [(int(a),int(b)) for a,b in (x.split('x') for x in sys.argv[1:])]:
+  extra = [(int(a), int(b)) for a, b in (x.split('x') for x in sys.argv[1:])]
+  for n_dm, k in (extra or [(4,12),(4,16),(3,12),(2,16)]):
       for rule in ("textbook","gmcrplus"):
         c = rand(n_dm, k)
         t=time.perf_counter(); c.payoffs; tp=time.perf_counter()-t
