@@ -387,8 +387,8 @@ def test_unknown_top_level_key_did_you_mean():
     assert where(p) == (*at(text, "titel"), "titel", "unknown field 'titel'")
     assert p.hint == (
         "did you mean 'title'? allowed here: detente, id, title, as_of, description, notes, "
-        "sources, actors, issues, stances, no_deal, tables, implementation, uncertainty, "
-        "questions")
+        "sources, actors, issues, stances, no_deal, tables, implementation, conflict, "
+        "uncertainty, questions")
 
 
 def test_unknown_nested_key_did_you_mean():
@@ -783,12 +783,11 @@ def test_predicate_empty_combination():
                                 "needs at least 1 item; got 0")
 
 
-def test_predicate_equilibrium_not_supported_yet():
+def test_predicate_equilibrium_needs_a_conflict_section():
     text = _when({"equilibrium": {"state": "ceasefire"}})
     p = one(text)
     assert where(p) == (*at(text, "state:"), "questions[0].when.equilibrium",
-                        "equilibrium conditions need the scenario's `conflict` section, which "
-                        "this version of detente does not read yet")
+                        "equilibrium conditions need the scenario's `conflict` section")
 
 
 # --------------------------------------------------------------------------- file-level input

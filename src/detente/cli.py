@@ -209,6 +209,38 @@ def accuracy(
 
 
 @app.command()
+def stability(
+    file: Annotated[Path, typer.Argument(help="A scenario with a `conflict` section, or a GMCR+ "
+                                              ".gmcr file.")],
+    json_path: Annotated[
+        Optional[str],
+        typer.Option("--json", metavar="PATH", help="Write the results as JSON ('-': stdout)."),
+    ] = None,
+    sanction_rule: Annotated[
+        str, typer.Option("--sanction-rule",
+                          help="'textbook' (opponents move in any legal sequence) or "
+                               "'gmcrplus' (each opponent moves at most once).")
+    ] = "textbook",
+) -> None:
+    """Stability of every state (Nash, GMR, SMR, SEQ) and the equilibria of the conflict."""
+    from .scenario.conflict import conflict_stability, stability_to_dict
+
+    if sanction_rule not in ("textbook", "gmcrplus"):
+        raise typer.BadParameter("use 'textbook' or 'gmcrplus'", param_hint="--sanction-rule")
+    run_ = conflict_stability(file, sanction_rule=sanction_rule)
+    payload = json.dumps(stability_to_dict(run_), indent=2, ensure_ascii=False) + "\n"
+    if json_path == "-":
+        sys.stdout.write(payload)
+        return
+    from .report.stability import render_stability
+
+    render_stability(run_, _out())
+    if json_path:
+        write_atomic(Path(json_path), payload)
+        _out().print(f"Results written to {json_path}", markup=False)
+
+
+@app.command()
 def schema(
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: stdout).")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import Problem
+from .conflict import check_conflict, check_state
 from .load import Positions, _fmt, did_you_mean
 from .schema import _CALL, ID_PATTERN, _parse_call
 
@@ -165,8 +166,11 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
     """Every cross-reference and cross-field problem in the raw scenario data."""
     problems: list[Problem] = []
 
-    def add(path: tuple[Any, ...], msg: str, hint: str | None = None, key: bool = False) -> None:
+    def add(path: tuple[Any, ...], msg: str, hint: str | None = None, key: bool = False,
+            at: int | None = None) -> None:
         line, col = pos.locate(path, key=key)
+        if at is not None and col is not None and tuple(path) in pos.text_start:
+            col += pos.text_start[tuple(path)] + at  # a character inside a one-line text
         problems.append(Problem(line, col, _fmt(path), msg, hint, file=file))
 
     def ids(section: str) -> dict[str, int]:
@@ -342,15 +346,19 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
                         "samples are kept within the parameter's range; centre the "
                         "distribution inside it")
 
+    # the conflict section (stability analysis)
+    conflict = check_conflict(data, pos, add, ref, actors)
+
     # questions
     qtables = tables
     for q, qu in enumerate(_items(data.get("questions"))):
         _check_pred(_dict(qu).get("when"), ("questions", q, "when"), add, ref, actors, issues,
-                    qtables)
+                    qtables, conflict, "conflict" in data)
     return problems
 
 
-def _check_pred(p: Any, path, add, ref, actors, issues, tables) -> None:
+def _check_pred(p: Any, path, add, ref, actors, issues, tables, conflict=None,
+                has_conflict=False) -> None:
     from ..forecast import registry
 
     if not isinstance(p, dict) or len(p) != 1:
@@ -358,10 +366,12 @@ def _check_pred(p: Any, path, add, ref, actors, issues, tables) -> None:
     (kind, args), = p.items()
     if kind in ("all", "any"):
         for i, sub in enumerate(_items(args)):
-            _check_pred(sub, path + (kind, i), add, ref, actors, issues, tables)
+            _check_pred(sub, path + (kind, i), add, ref, actors, issues, tables, conflict,
+                        has_conflict)
         return
     if kind == "not":
-        _check_pred(args, path + ("not",), add, ref, actors, issues, tables)
+        _check_pred(args, path + ("not",), add, ref, actors, issues, tables, conflict,
+                    has_conflict)
         return
     args = _dict(args)
     here = path + (kind,)
@@ -384,6 +394,9 @@ def _check_pred(p: Any, path, add, ref, actors, issues, tables) -> None:
             add(here, "an outcome condition needs at_least, at_most or both",
                 "e.g. {issue: territory, at_least: 60}")
     if kind == "equilibrium":
-        add(here, "equilibrium conditions need the scenario's `conflict` section, "
-            "which this version of detente does not read yet",
-            "remove this condition for now")
+        if not has_conflict:
+            add(here, "equilibrium conditions need the scenario's `conflict` section",
+                "add a `conflict` section (see docs/reference/scenario-format.md), or remove "
+                "this condition")
+        elif conflict is not None and "state" in args:
+            check_state(args["state"], here + ("state",), add, conflict)

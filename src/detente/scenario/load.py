@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -45,6 +45,9 @@ class Positions:
 
     values: dict[PathT, tuple[int, int]]
     keys: dict[PathT, tuple[int, int]]
+    text_start: dict[PathT, int] = field(default_factory=dict)
+    """For one-line text values written without escapes: the offset of the text's first
+    character from the value's column (1 when quoted), so a column inside the text is exact."""
 
     def locate(self, path: PathT, *, key: bool = False) -> tuple[int | None, int | None]:
         if key and path in self.keys:
@@ -70,6 +73,7 @@ def _walk(node: yaml.Node, problems: list[Problem], file: str) -> tuple[Any, Pos
     ctor = yaml.constructor.SafeConstructor()
     values: dict[PathT, tuple[int, int]] = {}
     keys: dict[PathT, tuple[int, int]] = {}
+    starts: dict[PathT, int] = {}
     count = 0
 
     def pos(n: yaml.Node) -> tuple[int, int]:
@@ -106,7 +110,13 @@ def _walk(node: yaml.Node, problems: list[Problem], file: str) -> tuple[Any, Pos
             raise _TooDeep
         values[path] = pos(n)
         if isinstance(n, yaml.ScalarNode):
-            return scalar(n, path)
+            v = scalar(n, path)
+            off = 1 if n.style in ("'", '"') else 0 if not n.style else None
+            if (off is not None and isinstance(v, str)
+                    and n.start_mark.line == n.end_mark.line
+                    and n.end_mark.column - n.start_mark.column == len(v) + 2 * off):
+                starts[path] = off
+            return v
         if isinstance(n, yaml.SequenceNode):
             if n.tag != "tag:yaml.org,2002:seq":
                 bad_tag(n, path)
@@ -151,7 +161,7 @@ def _walk(node: yaml.Node, problems: list[Problem], file: str) -> tuple[Any, Pos
         raise TypeError(f"unexpected YAML node {n!r}")  # pragma: no cover
 
     data = build(node, (), 0)
-    return data, Positions(values, keys)
+    return data, Positions(values, keys, starts)
 
 
 def _show_tag(tag: str) -> str:

@@ -37,7 +37,9 @@ class OutcomeArgs(_Model):
 
 
 class EquilibriumArgs(_Model):
-    state: Text
+    state: Text | dict[Id, Annotated[bool, Field(strict=True)]] = Field(
+        description="A state of the scenario's `conflict`: an option vector such as 'YNNY' "
+                    "(options in the section's order) or a mapping option id → true/false.")
     concept: Literal["nash", "gmr", "smr", "seq"] = "gmr"
 
 

@@ -20,6 +20,7 @@ from pydantic import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "Conflict",
     "scenario_json_schema",
     "ID_PATTERN",
     "Actor",
@@ -37,6 +38,11 @@ __all__ = [
     "Table",
 ]
 
+from .conflict import (  # noqa: F401  (re-exported)
+    Conflict,
+    ConflictDM,
+    ConflictOption,
+)
 from .distributions import (  # noqa: F401  (re-exported)
     _CALL,
     DIST_PARAMS,
@@ -193,6 +199,12 @@ class Scenario(_Model):
     tables: tuple[Table, ...] = ()
     implementation: tuple[Implementation, ...] = Field(
         default=(), description="Veto players whose acceptance an agreement needs to hold."
+    )
+    conflict: Conflict | None = Field(
+        default=None,
+        description="The option-based view for stability analysis (Graph Model for Conflict "
+                    "Resolution): decision makers, options, infeasible combinations, "
+                    "preferences and the status quo.",
     )
     uncertainty: dict[str, UncertaintyEntry] = Field(
         default_factory=dict,
