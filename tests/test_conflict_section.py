@@ -396,3 +396,18 @@ def test_cli_stability_reads_gmcr_files(shared_cases, capsys):
     assert d["status_quo"] is None
     assert len(d["equilibria"]["nash"]) == 1
     assert len(d["equilibria"]["gmr"]) == 2
+
+
+def test_stability_json_has_status_quo_analysis_explanations_and_coalitions(capsys):
+    import json
+
+    from detente.cli import main
+
+    assert main(["stability", "scenarios/ukraine-2025-02.yaml", "--json", "-"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    sq = d["status_quo"]
+    assert set(d["status_quo_analysis"]) == {"nash", "gmr"}
+    assert sq in d["status_quo_analysis"]["gmr"]["reachable"]
+    texts = [e["text"] for e in d["status_quo_explanations"]["gmr"]]
+    assert len(texts) == 4 and all(t.startswith(sq) for t in texts)
+    assert d["coalitions"] is not None and "gmr" in d["coalitions"]["equilibria"]

@@ -56,3 +56,41 @@ def render_stability(run: dict[str, Any], console: Console) -> None:
             shown = " ".join(st[:12]) + (f" … (+{len(st) - 12})" if len(st) > 12 else "")
             console.print(f"  stable for {dm}: {len(st)} of {len(r.states)}"
                           + (f" — {shown}" if st else ""), markup=False, soft_wrap=True)
+    _render_status_quo(run, console)
+
+
+def _render_status_quo(run: dict[str, Any], console: Console) -> None:
+    """Why the status quo holds, where unilateral improvements lead, and coalitions."""
+    opts = run["options"]
+    exps = run.get("explanations") or {}
+    if "gmr" in exps:
+        console.print()
+        console.print("[bold]Why the status quo holds or not[/bold] (GMR; the JSON has every "
+                      "sanction and Nash too)")
+        for e in exps["gmr"]:
+            console.print("  " + e.text().splitlines()[0], markup=False)
+    sqa = run.get("status_quo_analysis") or {}
+    for concept in ("nash", "gmr"):
+        res = sqa.get(concept)
+        if res is None:
+            continue
+        label = _NAMES[concept].split(" ")[0]
+        others = [e for e in res.equilibria if e != res.status_quo]
+        console.print()
+        console.print(f"[bold]From the status quo[/bold], unilateral improvements reach "
+                      f"{len(res.reachable)} state(s); {label} equilibria among them: "
+                      + (", ".join(res.equilibria) if res.equilibria else "none")
+                      + (" (search truncated)" if res.truncated else ""))
+        for eq in others[:3]:
+            steps = "; ".join(f"{dm}: {a} → {b}" for dm, a, b in res.paths.get(eq, []))
+            console.print(f"  to {eq} ({describe_state(opts, eq)}): {steps}", markup=False)
+    co = run.get("coalitions")
+    if co is not None:
+        console.print()
+        for concept in ("nash", "gmr"):
+            eq = co.equilibria(concept)
+            label = _NAMES[concept].split(" ")[0]
+            shown = "; ".join(f"{s} ({describe_state(opts, s)})" for s in eq[:4])
+            console.print(f"Coalition {label} equilibria (Kilgour et al. 2001): "
+                          + (shown if eq else "none")
+                          + (f" … (+{len(eq) - 4})" if len(eq) > 4 else ""), markup=False)

@@ -522,12 +522,47 @@ def conflict_stability(path: Any, *, sanction_rule: str = "textbook") -> dict[st
         options = list(scenario.conflict.option_ids())
         status_quo, title = scenario.conflict.status_quo_vector(), scenario.title
     result = stability_solve(engine, sanction_rule=sanction_rule)  # type: ignore[arg-type]
-    return {"result": result, "options": options, "status_quo": status_quo, "title": title,
-            "source": file, "owners": [o.owner for o in engine.options]}
+    run = {"result": result, "options": options, "status_quo": status_quo, "title": title,
+           "source": file, "owners": [o.owner for o in engine.options], "engine": engine}
+    run.update(_status_quo_parts(engine, status_quo, sanction_rule))
+    return run
+
+
+COALITION_MAX_STATES = 5000
+"""Coalition stability is searched state by state; beyond this many states it is skipped."""
+
+
+def _status_quo_parts(engine: Any, status_quo: str | None, sanction_rule: str) -> dict[str, Any]:
+    """Why the status quo is (un)stable for each DM, where unilateral improvements lead from it,
+    and coalition stability (small conflicts)."""
+    from ..stability.coalitions import coalition_solve
+    from ..stability.explain import explain
+    from ..stability.status_quo import status_quo_solve
+
+    out: dict[str, Any] = {"explanations": {}, "status_quo_analysis": {}, "coalitions": None}
+    if status_quo is not None:
+        for concept in ("nash", "gmr"):
+            out["explanations"][concept] = [
+                explain(engine, status_quo, dm, concept, sanction_rule=sanction_rule)
+                for dm in engine.decision_makers]
+            out["status_quo_analysis"][concept] = status_quo_solve(
+                engine, status_quo, concept, sanction_rule=sanction_rule)
+    if engine.n_states <= COALITION_MAX_STATES and len(engine.decision_makers) > 2:
+        out["coalitions"] = coalition_solve(engine)
+    return out
 
 
 def stability_to_dict(run: dict[str, Any]) -> dict[str, Any]:
     """The JSON form of :func:`conflict_stability`'s result (states named by option vectors)."""
-    return {"source": run["source"], "title": run["title"], "options": run["options"],
-            "owners": run["owners"], "status_quo": run["status_quo"],
-            **run["result"].to_dict()}
+    out = {"source": run["source"], "title": run["title"], "options": run["options"],
+           "owners": run["owners"], "status_quo": run["status_quo"],
+           **run["result"].to_dict()}
+    out["status_quo_explanations"] = {
+        c: [e.to_dict() | {"text": e.text()} for e in exps]
+        for c, exps in run.get("explanations", {}).items()}
+    out["status_quo_analysis"] = {c: r.to_dict() for c, r in
+                                  run.get("status_quo_analysis", {}).items()}
+    co = run.get("coalitions")
+    out["coalitions"] = None if co is None else {
+        k: v for k, v in co.to_dict().items() if k != "states"}
+    return out
