@@ -42,6 +42,8 @@ def format_trail_entry(entry: dict[str, Any], analysis) -> str:
     verb = _VERBS.get(kind, kind or "acts on")
     if target is not None:
         parts.append(f"{actor} {verb} {_name(s.actors, target)}")
+    elif kind == "challenge":
+        parts.append(f"{actor} makes no challenge")
     else:
         parts.append(f"{actor} {verb}")
     issue = entry.get("issue")
@@ -60,9 +62,9 @@ def format_trail_entry(entry: dict[str, Any], analysis) -> str:
         parts.append(f"— EU {_f(entry['eu_actor'], '+.2f')} vs {_f(entry['eu_target'], '+.2f')}")
     elif "gain" in entry:
         parts.append(f"— gain {_f(entry['gain'], '+.3f')}")
-    if "expected_gain" in entry:
+    if entry.get("expected_gain") is not None:
         parts.append(f"— expected gain {_f(entry['expected_gain'], '+.3f')}")
-    if "prob_win" in entry:
+    if entry.get("prob_win") is not None:
         parts.append(f"(P(win) {_f(entry['prob_win'], '.2f')})")
     if "adopted" in entry:
         import re
