@@ -20,6 +20,7 @@ from .bargain.summary import table_to_dict
 from .forecast import registry
 from .forecast.registry import ForecastResult
 from .labels import describe
+from .questions import evaluate_questions
 from .random import SeedLike, as_seed_sequence
 from .scenario.draws import Draws, point_draws, sample
 from .scenario.schema import Scenario
@@ -49,6 +50,7 @@ class Analysis:
     no_deal: np.ndarray = field(repr=False)
     inputs: Draws = field(repr=False)
     tables: dict[str, TableResult] = field(default_factory=dict, repr=False)
+    questions: tuple[Any, ...] = field(default=(), repr=False)
     seconds: float = field(default=0.0, compare=False)
 
     def forecast_user(self, model: str) -> np.ndarray:
@@ -125,6 +127,7 @@ class Analysis:
         out["trails"] = {m: list(self.forecasts[m].trail) for m in self.models
                          if self.forecasts[m].trail}
         out["tables"] = {tid: table_to_dict(s, d, r) for tid, r in self.tables.items()}
+        out["questions"] = [q.to_dict() for q in self.questions]
         return out
 
 
@@ -154,7 +157,8 @@ def analyze(
     ``draws=1`` (default) analyses the point estimate; ``draws > 1`` samples
     that many variants from the scenario's ``uncertainty`` section. The seed is
     recorded (fresh OS entropy when ``seed`` is None and draws > 1).
-    ``bargain=False`` skips the per-table bargaining analysis.
+    ``bargain=False`` skips the per-table bargaining analysis and the questions (which need
+    it). Questions are answered as probabilities over the draws (:mod:`detente.questions`).
     """
     t0 = time.perf_counter()
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -175,8 +179,9 @@ def analyze(
     uq = utility(d.status_quo, d.position, w)
     nd = no_deal_values(d, 0.0)
     tables = bargain_tables(scenario, d) if bargain else {}
+    qs = evaluate_questions(scenario, d, forecasts, tables) if bargain else ()
     return Analysis(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
         version=__version__, models=chosen, forecasts=forecasts, status_quo_utility=uq,
-        no_deal=nd, inputs=d, tables=tables, seconds=time.perf_counter() - t0,
+        no_deal=nd, inputs=d, tables=tables, questions=qs, seconds=time.perf_counter() - t0,
     )

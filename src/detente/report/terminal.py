@@ -80,9 +80,26 @@ def render_summary(analysis: Analysis, console: Console) -> None:
         from .tables import render_tables
 
         render_tables(analysis, console)
-    if s.questions:
-        console.print()
-        console.print(
-            f"[dim]{len(s.questions)} question(s) declared; their probabilities come with the "
-            "Monte Carlo and timeline analyses (not in this version).[/dim]"
-        )
+    if analysis.questions:
+        _render_questions(analysis, console)
+
+
+def _render_questions(analysis: Analysis, console: Console) -> None:
+    many = analysis.draws > 1
+    console.print()
+    t = Table(title="Questions" + (f" (share of {analysis.draws:,} draws; 95% interval)"
+                                   if many else " (point estimate: yes or no)"),
+              title_justify="left", show_edge=False)
+    t.add_column("question")
+    t.add_column("P" if many else "answer", justify="right", no_wrap=True)
+    if many:
+        t.add_column("95%", justify="right", no_wrap=True)
+    for q in analysis.questions:
+        if many:
+            lo, hi = q.interval
+            t.add_row(q.text, f"{q.probability:.0%}", f"{lo:.0%}–{hi:.0%}")
+        else:
+            t.add_row(q.text, "yes" if q.probability >= 0.5 else "no")
+    console.print(t)
+    console.print("[dim]Conditions are evaluated per draw on the analyses above; month by "
+                  "month for deals (no-deal values drift).[/dim]")

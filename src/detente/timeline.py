@@ -1,0 +1,93 @@
+"""How a table's prospects move month by month as no-deal values drift.
+
+No-deal values change over time (``drift``: fading support, deadlines, war
+fatigue): d_i(t) = U_i(q_i) − cost_i − drift_i·t (DESIGN.md). For each month
+t = 0, 1, …, H this module recomputes, for one table and every draw at once:
+whether a zone of agreement exists, the table's deal (Nash, equal weights),
+who accepts it and whether it holds (every veto player off the table whose
+issues it moves accepts). From these: the first month a zone exists and the
+first month the deal holds (NaN: not within the horizon).
+
+All months are solved in one batch (draws × months along the batch axis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bargain import core
+from .bargain.core import ZONE_TOL
+from .bargain.tables import TOUCH_TOL, VETO_TOL
+from .scenario.draws import Draws
+from .scenario.schema import Scenario
+from .utility import no_deal_values, utility_weights
+
+__all__ = ["TableTimeline", "table_timeline"]
+
+
+@dataclass(frozen=True, eq=False)
+class TableTimeline:
+    """One table's prospects per draw and month (arrays (N, T), deals (N, T, I))."""
+
+    table: str
+    months: np.ndarray  # (T,)
+    zone: np.ndarray  # (N, T) bool
+    zone_value: np.ndarray  # (N, T)
+    deal: np.ndarray  # (N, T, I) normalised; NaN where no zone
+    accepts: dict[str, np.ndarray]  # actor → (N, T) bool: U(deal) ≥ no-deal value
+    holds: np.ndarray  # (N, T) bool
+
+    def first_month(self, mask: np.ndarray) -> np.ndarray:
+        """The first month where ``mask`` (N, T) is true, per draw (NaN: never)."""
+        hit = mask.any(axis=1)
+        return np.where(hit, self.months[np.argmax(mask, axis=1)], np.nan)
+
+    @property
+    def first_zone(self) -> np.ndarray:
+        return self.first_month(self.zone)
+
+    @property
+    def first_hold(self) -> np.ndarray:
+        return self.first_month(self.holds)
+
+
+def table_timeline(scenario: Scenario, draws: Draws, table_id: str,
+                   months: np.ndarray | int) -> TableTimeline:
+    """The table's zone, deal, acceptance and holding for each month (0 … H if an int)."""
+    t = np.arange(int(months) + 1, dtype=float) if np.ndim(months) == 0 else np.asarray(
+        months, dtype=float)
+    table = next(tb for tb in scenario.tables if tb.id == table_id)
+    n, n_t = draws.n, t.size
+    wall = utility_weights(draws.salience)
+    dall = no_deal_values(draws, t)  # (N, A, T)
+    idx = [draws.actors.index(a) for a in table.members]
+    # batch rows: (draw, month), draw-major
+    rep = lambda a: np.repeat(a, n_t, axis=0)  # noqa: E731
+    w, p = rep(wall[:, idx]), rep(draws.position[:, idx])
+    d = np.moveaxis(dall[:, idx, :], 2, 1).reshape(n * n_t, len(idx))
+    q = rep(draws.status_quo)
+    free = (w > 0).any(axis=1)
+    x, z = core.nash(w, p, d, q, free, np.ones((n * n_t, len(idx))))
+    zone = z > ZONE_TOL
+    d_all = np.moveaxis(dall, 2, 1).reshape(n * n_t, -1)  # (rows, A)
+    u_all = core.utilities(rep(wall), rep(draws.position), np.nan_to_num(x))
+    accepts_all = (u_all >= d_all - VETO_TOL) & zone[:, None]
+    holds = zone.copy()
+    issues = np.array(draws.issues)
+    moved = np.abs(np.nan_to_num(x) - q) > TOUCH_TOL
+    for imp in scenario.implementation:
+        if imp.actor in table.members:
+            continue
+        v = draws.actors.index(imp.actor)
+        cols = np.ones(len(issues), bool) if imp.issues is None else np.isin(issues, imp.issues)
+        applies = (moved & cols).any(axis=1)
+        holds &= ~applies | accepts_all[:, v]
+    shape = (n, n_t)
+    return TableTimeline(
+        table=table_id, months=t, zone=zone.reshape(shape), zone_value=z.reshape(shape),
+        deal=x.reshape(n, n_t, -1),
+        accepts={a: accepts_all[:, k].reshape(shape) for k, a in enumerate(draws.actors)},
+        holds=holds.reshape(shape),
+    )

@@ -1,0 +1,95 @@
+"""Forecast questions evaluated per draw: probabilities, intervals and each condition's meaning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente import analyze, loads_scenario
+from detente.questions import wilson_interval
+
+from .test_conflict_section import conflict, text_with
+from .test_load_errors import FILE, base, dump
+
+
+def _scenario(**top):
+    d = base()
+    d.update(top)
+    return loads_scenario(dump(d), file=FILE)
+
+
+def test_wilson_interval_known_values():
+    assert wilson_interval(0, 10)[0] == 0.0
+    assert wilson_interval(10, 10)[1] == 1.0
+    lo, hi = wilson_interval(50, 100)
+    assert lo == pytest.approx(0.4038, abs=1e-4) and hi == pytest.approx(0.5962, abs=1e-4)
+    lo, hi = wilson_interval(0, 1000)
+    assert lo == 0.0 and hi == pytest.approx(0.00383, abs=1e-4)
+
+
+def test_outcome_probability_matches_a_hand_count():
+    q = [{"id": "hi", "text": "territory ≥ 50?",
+          "when": {"outcome": {"issue": "territory", "source": "compromise", "at_least": 50}}}]
+    s = _scenario(questions=q)
+    a = analyze(s, draws=400, seed=3)
+    by_hand = np.mean(a.forecast_user("compromise")[:, 0] >= 50)
+    (res,) = a.questions
+    assert res.probability == by_hand and res.draws == 400
+    assert res.interval == wilson_interval(int(round(by_hand * 400)), 400)
+    assert a.to_dict()["questions"][0]["probability"] == by_hand
+
+
+def test_all_any_not_combine_per_draw():
+    ge = {"outcome": {"issue": "territory", "source": "compromise", "at_least": 50}}
+    le = {"outcome": {"issue": "territory", "source": "median", "at_most": 60}}
+    q = [{"id": "a", "text": "a", "when": ge}, {"id": "b", "text": "b", "when": le},
+         {"id": "and", "text": "and", "when": {"all": [ge, le]}},
+         {"id": "or", "text": "or", "when": {"any": [ge, le]}},
+         {"id": "not", "text": "not", "when": {"not": ge}}]
+    a = analyze(_scenario(questions=q), draws=300, seed=5)
+    t = {r.id: r.truth for r in a.questions}
+    np.testing.assert_array_equal(t["and"], t["a"] & t["b"])
+    np.testing.assert_array_equal(t["or"], t["a"] | t["b"])
+    np.testing.assert_array_equal(t["not"], ~t["a"])
+
+
+def test_deal_by_month_follows_the_drift():
+    """Two actors on one issue with opposite ideals and no cost: no zone at month 0; the drift
+    makes walking away worse by 0.1 a month each, so a zone opens after month 0."""
+    d = base()
+    d["stances"] = {"us": {"territory": {"position": 0, "salience": 1.0}},
+                    "ru": {"territory": {"position": 100, "salience": 1.0}}}
+    d["issues"] = [{"id": "territory", "name": "Territory", "status_quo": 50}]
+    d["no_deal"] = {"us": {"drift": 0.1}, "ru": {"drift": 0.1}}
+    d["uncertainty"] = {}
+    d["implementation"] = []
+    d["questions"] = [
+        {"id": "now", "text": "now", "when": {"deal": {"table": "talks", "by_month": 0}}},
+        {"id": "m1", "text": "m1", "when": {"deal": {"table": "talks", "by_month": 1}}},
+        {"id": "hold", "text": "h", "when": {"holds": {"table": "talks", "by_month": 1}}},
+        {"id": "acc", "text": "a", "when": {"accepts": {"actor": "ua", "table": "talks",
+                                                         "by_month": 1}}},
+    ]
+    s = loads_scenario(dump(d), file=FILE)
+    a = analyze(s)
+    got = {r.id: r.probability for r in a.questions}
+    assert got["now"] == 0.0 and got["m1"] == 1.0 and got["hold"] == 1.0
+    # Ukraine cares about territory (ideal 0): the deal at 50 is what it has with no deal
+    assert got["acc"] == 1.0
+
+
+def test_equilibrium_question_uses_the_conflict_section():
+    q = [{"id": "nn", "text": "?", "when": {"equilibrium": {"state": "NN", "concept": "nash"}}},
+         {"id": "yy", "text": "?", "when": {"equilibrium": {"state": "YY", "concept": "nash"}}},
+         {"id": "yy-gmr", "text": "?",
+          "when": {"equilibrium": {"state": {"us_coop": True, "ru_coop": True}}}}]
+    s = loads_scenario(text_with(conflict(), questions=q), file=FILE)
+    got = {r.id: r.probability for r in analyze(s).questions}
+    assert got == {"nn": 1.0, "yy": 0.0, "yy-gmr": 1.0}
+
+
+def test_resolution_is_carried():
+    q = [{"id": "r", "text": "r", "resolution": {"outcome": True},
+          "when": {"outcome": {"issue": "territory", "at_most": 100}}}]
+    (res,) = analyze(_scenario(questions=q)).questions
+    assert res.resolution is True and res.probability == 1.0
