@@ -84,6 +84,12 @@ def render_summary(analysis: Analysis, console: Console) -> None:
         _render_questions(analysis, console)
 
 
+def _pct(v: float) -> str:
+    """A share as a percentage, with a decimal near 0 and 1 where rounding would mislead."""
+    text = f"{v:.1%}" if 0 < v < 0.01 or 0.99 < v < 1 else f"{v:.0%}"
+    return text.replace(".0%", "%")
+
+
 def _render_questions(analysis: Analysis, console: Console) -> None:
     many = analysis.draws > 1
     console.print()
@@ -97,7 +103,7 @@ def _render_questions(analysis: Analysis, console: Console) -> None:
     for q in analysis.questions:
         if many:
             lo, hi = q.interval
-            t.add_row(q.text, f"{q.probability:.0%}", f"{lo:.0%}–{hi:.0%}")
+            t.add_row(q.text, f"{q.probability:.0%}", f"{_pct(lo)}–{_pct(hi)}")
         else:
             t.add_row(q.text, "yes" if q.probability >= 0.5 else "no")
     console.print(t)
