@@ -241,6 +241,61 @@ def stability(
 
 
 @app.command()
+def score(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files whose questions carry a "
+                                                     "`resolution`.")],
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Monte Carlo draws.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    json_path: Annotated[
+        Optional[str], typer.Option("--json", metavar="PATH", help="Write the scores as JSON.")
+    ] = None,
+) -> None:
+    """Score the questions' probabilities against their resolutions: Brier, log, calibration."""
+    from rich.table import Table
+
+    from .analysis import analyze as run_analysis
+    from .scenario.load import load_scenario
+    from .scoring import score_forecasts
+
+    items = []
+    for f in files:
+        s = load_scenario(f)
+        if not any(q.resolution is not None for q in s.questions):
+            continue
+        a = run_analysis(s, draws=draws, seed=seed)
+        for q in a.questions:
+            if q.resolution is not None:
+                items.append({"file": str(f), "id": q.id, "probability": q.probability,
+                              "outcome": q.resolution})
+    if not items:
+        raise DetenteError("no question in these files has a `resolution`; add "
+                           "`resolution: {outcome: true|false}` to resolved questions")
+    res = score_forecasts([i["probability"] for i in items], [int(i["outcome"]) for i in items],
+                          items=tuple(items))
+    payload = json.dumps(res.to_dict(), indent=2) + "\n"
+    if json_path == "-":
+        sys.stdout.write(payload)
+        return
+    con = _out()
+    con.print(f"{res.n} resolved question(s) from {len(files)} file(s); {draws:,} draws, "
+              f"seed {seed}", markup=False)
+    con.print(f"Brier score {res.brier:.4f} (0 perfect; 0.25 = always 50%) · log score "
+              f"{res.log_score:.4f} (probabilities clipped to [{res.eps:g}, {1 - res.eps:g}])",
+              markup=False)
+    t = Table(title="Calibration", title_justify="left", show_edge=False)
+    for col in ("forecast bin", "n", "mean forecast", "observed frequency"):
+        t.add_column(col, justify="right")
+    for row in res.calibration:
+        lo, hi = row["bin"]
+        t.add_row(f"{lo:.1f}–{hi:.1f}", str(row["n"]), f"{row['mean_forecast']:.2f}",
+                  f"{row['observed_frequency']:.2f}")
+    con.print(t)
+    if json_path:
+        write_atomic(Path(json_path), payload)
+        con.print(f"Scores written to {json_path}", markup=False)
+
+
+@app.command()
 def schema(
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: stdout).")
