@@ -51,6 +51,7 @@ class Analysis:
     inputs: Draws = field(repr=False)
     tables: dict[str, TableResult] = field(default_factory=dict, repr=False)
     questions: tuple[Any, ...] = field(default=(), repr=False)
+    sensitivity: Any = field(default=None, repr=False)
     seconds: float = field(default=0.0, compare=False)
 
     def forecast_user(self, model: str) -> np.ndarray:
@@ -128,6 +129,7 @@ class Analysis:
                          if self.forecasts[m].trail}
         out["tables"] = {tid: table_to_dict(s, d, r) for tid, r in self.tables.items()}
         out["questions"] = [q.to_dict() for q in self.questions]
+        out["sensitivity"] = None if self.sensitivity is None else self.sensitivity.to_dict()
         return out
 
 
@@ -151,6 +153,7 @@ def analyze(
     seed: SeedLike = None,
     models: tuple[str, ...] | None = None,
     bargain: bool = True,
+    sensitivity: bool = True,
 ) -> Analysis:
     """Run every analysis on a scenario.
 
@@ -159,6 +162,8 @@ def analyze(
     recorded (fresh OS entropy when ``seed`` is None and draws > 1).
     ``bargain=False`` skips the per-table bargaining analysis and the questions (which need
     it). Questions are answered as probabilities over the draws (:mod:`detente.questions`).
+    With at least 200 draws, ``sensitivity=True`` (default) ranks the uncertain inputs that
+    drive each question and each issue's ensemble forecast (PAWN, :mod:`detente.sensitivity`).
     """
     t0 = time.perf_counter()
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -180,8 +185,20 @@ def analyze(
     nd = no_deal_values(d, 0.0)
     tables = bargain_tables(scenario, d) if bargain else {}
     qs = evaluate_questions(scenario, d, forecasts, tables) if bargain else ()
+    sens = None
+    if sensitivity and d.n > 1 and d.uncertain_paths and (qs or forecasts):
+        from .sensitivity import MIN_DRAWS, pawn_solve
+
+        if d.n >= MIN_DRAWS:
+            outs = {f"question:{q.id}": q.truth.astype(float) for q in qs}
+            if len(chosen) > 1:
+                ens = np.nanmean(np.stack([forecasts[m].outcome for m in chosen]), axis=0)
+                for j, iss in enumerate(scenario.issues):
+                    outs[f"ensemble:{iss.id}"] = ens[:, j]
+            sens = pawn_solve(d.uncertain_values, d.uncertain_paths, outs)
     return Analysis(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
         version=__version__, models=chosen, forecasts=forecasts, status_quo_utility=uq,
-        no_deal=nd, inputs=d, tables=tables, questions=qs, seconds=time.perf_counter() - t0,
+        no_deal=nd, inputs=d, tables=tables, questions=qs, sensitivity=sens,
+        seconds=time.perf_counter() - t0,
     )

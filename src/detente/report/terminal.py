@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -109,3 +110,16 @@ def _render_questions(analysis: Analysis, console: Console) -> None:
     console.print(t)
     console.print("[dim]Conditions are evaluated per draw on the analyses above; month by "
                   "month for deals (no-deal values drift).[/dim]")
+    sens = analysis.sensitivity
+    if sens is not None and sens.outputs:
+        console.print()
+        console.print("[bold]What drives the answers[/bold] (PAWN sensitivity index, median over "
+                      "slices; 0 = no influence)")
+        for q in analysis.questions:
+            key = f"question:{q.id}"
+            if key not in sens.outputs or not np.any(sens.outputs[key]["median"] > 0):
+                continue
+            top = ", ".join(f"{name} ({v:.2f})" for name, v in sens.top(key, 3))
+            console.print(f"  {q.id}: {top}", markup=False)
+    elif sens is not None and sens.note:
+        console.print(f"[dim]Sensitivity: {sens.note}.[/dim]")

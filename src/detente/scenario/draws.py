@@ -55,6 +55,10 @@ class Draws:
     scale_lo: np.ndarray = field(repr=False)
     scale_hi: np.ndarray = field(repr=False)
     seed_entropy: int | None = None
+    uncertain_paths: tuple[str, ...] = ()
+    """The uncertain parameters' paths, in the column order of ``uncertain_values``."""
+    uncertain_values: np.ndarray | None = field(default=None, repr=False)
+    """(N, P) the sampled value of every uncertain parameter (in the file's units)."""
 
     @property
     def n(self) -> int:
@@ -76,9 +80,11 @@ class Draws:
         for name in ("capability", "position", "salience", "status_quo", "expects", "cost",
                      "drift", "value"):
             kw[name] = getattr(self, name)[idx]
+        uv = None if self.uncertain_values is None else self.uncertain_values[idx]
         return Draws(self.actors, self.issues, has_stance=self.has_stance,
                      scale_lo=self.scale_lo, scale_hi=self.scale_hi,
-                     seed_entropy=self.seed_entropy, **kw)
+                     seed_entropy=self.seed_entropy, uncertain_paths=self.uncertain_paths,
+                     uncertain_values=uv, **kw)
 
 
 def _base(s: Scenario) -> dict[str, Any]:
@@ -117,7 +123,8 @@ def _base(s: Scenario) -> dict[str, Any]:
                 has=has, exp=exp, cost=cost, drift=drift, value=value)
 
 
-def _assemble(b: dict[str, Any], n: int, entropy: int | None) -> Draws:
+def _assemble(b: dict[str, Any], n: int, entropy: int | None,
+              paths: tuple[str, ...] = (), values: np.ndarray | None = None) -> Draws:
     lo, hi = b["lo"], b["hi"]
     span = hi - lo
 
@@ -129,6 +136,7 @@ def _assemble(b: dict[str, Any], n: int, entropy: int | None) -> Draws:
         capability=b["cap"], position=norm(b["pos"]), salience=b["sal"],
         status_quo=norm(b["sq"]), expects=norm(b["exp"]), cost=b["cost"], drift=b["drift"],
         value=b["value"], has_stance=b["has"], scale_lo=lo, scale_hi=hi, seed_entropy=entropy,
+        uncertain_paths=paths, uncertain_values=values,
     )
 
 
@@ -223,6 +231,7 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None) -> Draws:
     for k in ("cap", "pos", "sal", "sq", "exp", "cost", "drift", "value"):
         b[k] = np.broadcast_to(b[k], (n, *np.shape(b[k]))).copy()
     paths = sorted(scenario.uncertainty)
+    values = np.empty((n, len(paths)))
     if paths:
         raw = scenario.model_dump(mode="python")
         for j, path in enumerate(paths):
@@ -233,9 +242,10 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None) -> Draws:
             if path.startswith("actors."):
                 lo = max(lo, 1e-12)
             x = _inverse(dist, u, lo, hi)
+            values[:, j] = x
             _assign(b, scenario, path, x)
     entropy = ss.entropy if isinstance(ss.entropy, int) else None
-    return _assemble(b, n, entropy)
+    return _assemble(b, n, entropy, tuple(paths), values)
 
 
 def _assign(b: dict[str, Any], s: Scenario, path: str, x: np.ndarray) -> None:
