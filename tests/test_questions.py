@@ -93,3 +93,13 @@ def test_resolution_is_carried():
           "when": {"outcome": {"issue": "territory", "at_most": 100}}}]
     (res,) = analyze(_scenario(questions=q)).questions
     assert res.resolution is True and res.probability == 1.0
+
+
+def test_timelines_are_reported_month_by_month():
+    q = [{"id": "m2", "text": "m2", "when": {"deal": {"table": "talks", "by_month": 2}}}]
+    a = analyze(_scenario(questions=q), draws=50, seed=1)
+    tl = a.to_dict()["timelines"]["talks"]
+    assert tl["months"] == [0.0, 1.0, 2.0]
+    assert len(tl["zone_share"]) == 3 and all(0 <= v <= 1 for v in tl["holds_share"])
+    zone = a.timelines["talks"].zone
+    assert a.questions[0].probability == zone.any(axis=1).mean()

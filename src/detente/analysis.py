@@ -52,6 +52,7 @@ class Analysis:
     tables: dict[str, TableResult] = field(default_factory=dict, repr=False)
     questions: tuple[Any, ...] = field(default=(), repr=False)
     sensitivity: Any = field(default=None, repr=False)
+    timelines: dict[str, Any] = field(default_factory=dict, repr=False)
     seconds: float = field(default=0.0, compare=False)
 
     def forecast_user(self, model: str) -> np.ndarray:
@@ -130,6 +131,13 @@ class Analysis:
         out["tables"] = {tid: table_to_dict(s, d, r) for tid, r in self.tables.items()}
         out["questions"] = [q.to_dict() for q in self.questions]
         out["sensitivity"] = None if self.sensitivity is None else self.sensitivity.to_dict()
+        out["timelines"] = {
+            tid: {"months": [float(m) for m in tl.months],
+                  "zone_share": [float(v) for v in tl.zone.mean(axis=0)],
+                  "holds_share": [float(v) for v in tl.holds.mean(axis=0)],
+                  "first_zone_month": _stat(tl.first_zone),
+                  "first_hold_month": _stat(tl.first_hold)}
+            for tid, tl in self.timelines.items()}
         return out
 
 
@@ -184,7 +192,8 @@ def analyze(
     uq = utility(d.status_quo, d.position, w)
     nd = no_deal_values(d, 0.0)
     tables = bargain_tables(scenario, d) if bargain else {}
-    qs = evaluate_questions(scenario, d, forecasts, tables) if bargain else ()
+    timelines: dict[str, Any] = {}
+    qs = evaluate_questions(scenario, d, forecasts, tables, timelines) if bargain else ()
     sens = None
     if sensitivity and d.n > 1 and d.uncertain_paths and (qs or forecasts):
         from .sensitivity import MIN_DRAWS, pawn_solve
@@ -200,5 +209,6 @@ def analyze(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
         version=__version__, models=chosen, forecasts=forecasts, status_quo_utility=uq,
         no_deal=nd, inputs=d, tables=tables, questions=qs, sensitivity=sens,
+        timelines=timelines,
         seconds=time.perf_counter() - t0,
     )

@@ -85,8 +85,12 @@ def _months_needed(pred: Any, out: dict[str, float]) -> None:
 
 
 def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
-                       tables: dict[str, Any]) -> tuple[QuestionResult, ...]:
-    """Evaluate every question of the scenario on the draws (see the module docstring)."""
+                       tables: dict[str, Any], timelines_out: dict[str, Any] | None = None
+                       ) -> tuple[QuestionResult, ...]:
+    """Evaluate every question of the scenario on the draws (see the module docstring).
+
+    The month-by-month table timelines the questions needed are added to ``timelines_out``.
+    """
     if not scenario.questions:
         return ()
     from .timeline import table_timeline
@@ -96,6 +100,8 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
         _months_needed(q.when, horizon)
     timelines = {tid: table_timeline(scenario, draws, tid, int(math.ceil(m)))
                  for tid, m in horizon.items()}
+    if timelines_out is not None:
+        timelines_out.update(timelines)
     cache: dict[str, Any] = {}
 
     def equilibria(concept: str) -> set[str]:

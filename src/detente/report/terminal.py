@@ -81,8 +81,25 @@ def render_summary(analysis: Analysis, console: Console) -> None:
         from .tables import render_tables
 
         render_tables(analysis, console)
+    if analysis.timelines:
+        _render_timelines(analysis, console)
     if analysis.questions:
         _render_questions(analysis, console)
+
+
+def _render_timelines(analysis: Analysis, console: Console) -> None:
+    """Month by month: the share of draws with a zone of agreement and with a deal that holds."""
+    console.print()
+    console.print("[bold]Timeline[/bold] (months after "
+                  f"{analysis.scenario.as_of.isoformat()}; share of draws; no-deal values drift)")
+    for tid, tl in analysis.timelines.items():
+        months = [int(m) for m in tl.months]
+        zone = tl.zone.mean(axis=0)
+        holds = tl.holds.mean(axis=0)
+        console.print(f"  {tid}: zone " + " ".join(f"{m}:{_pct(z)}" for m, z in zip(months, zone)),
+                      markup=False)
+        console.print(f"  {' ' * len(tid)}  holds " + " ".join(
+            f"{m}:{_pct(h)}" for m, h in zip(months, holds)), markup=False)
 
 
 def _pct(v: float) -> str:
