@@ -106,6 +106,19 @@ def write_atomic(path: Path, text: str) -> None:
         raise OutputError(f"cannot write {path}: {e.strerror}") from None
 
 
+def _emit(data: dict, json_path: str | None, render, what: str = "Results") -> None:
+    """JSON to stdout ('-'), or the terminal rendering plus an optional JSON file."""
+    payload = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if json_path == "-":
+        sys.stdout.write(payload)
+        return
+    con = _out()
+    render(con)
+    if json_path:
+        write_atomic(Path(json_path), payload)
+        con.print(f"{what} written to {json_path}", markup=False)
+
+
 def _n(k: int, noun: str) -> str:
     return f"{k} {noun}{'' if k == 1 else 's'}"
 
@@ -154,16 +167,13 @@ def analyze(
 
     scenario = load_scenario(file)
     result = run_analysis(scenario, draws=draws, seed=seed)
-    payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    if json_path == "-":
-        sys.stdout.write(payload)
-        return
-    from .report.terminal import render_summary
 
-    render_summary(result, _out())
-    if json_path:
-        write_atomic(Path(json_path), payload)
-        _out().print(f"Results written to {json_path}", markup=False)
+    def render(con: Console) -> None:
+        from .report.terminal import render_summary
+
+        render_summary(result, con)
+
+    _emit(result.to_dict(), json_path, render)
 
 
 @app.command()
@@ -228,16 +238,13 @@ def stability(
     if sanction_rule not in ("textbook", "gmcrplus"):
         raise typer.BadParameter("use 'textbook' or 'gmcrplus'", param_hint="--sanction-rule")
     run_ = conflict_stability(file, sanction_rule=sanction_rule)
-    payload = json.dumps(stability_to_dict(run_), indent=2, ensure_ascii=False) + "\n"
-    if json_path == "-":
-        sys.stdout.write(payload)
-        return
-    from .report.stability import render_stability
 
-    render_stability(run_, _out())
-    if json_path:
-        write_atomic(Path(json_path), payload)
-        _out().print(f"Results written to {json_path}", markup=False)
+    def render(con: Console) -> None:
+        from .report.stability import render_stability
+
+        render_stability(run_, con)
+
+    _emit(stability_to_dict(run_), json_path, render)
 
 
 @app.command()
