@@ -285,3 +285,13 @@ def test_analyze_point_estimate():
     a = analyze(s)
     assert a.draws == 1 and a.seed is None
     assert a.forecasts["compromise"].outcome.shape == (1, 1)
+
+
+@pytest.mark.parametrize("start, n", [(0, 10), (5, 20), (1020, 10), (1024, 1), (2000, 3000)])
+def test_a_chunk_equals_its_slice_of_a_longer_run(start, n):
+    s = load_scenario(SCENARIOS / "ukraine-2025-02.yaml")
+    full = sample(s, 5100, seed=9)
+    part = sample(s, n, seed=9, start=start)
+    np.testing.assert_array_equal(part.position, full.position[start:start + n])
+    np.testing.assert_array_equal(part.salience, full.salience[start:start + n])
+    np.testing.assert_array_equal(part.uncertain_values, full.uncertain_values[start:start + n])

@@ -197,33 +197,40 @@ def path_key(path: str) -> int:
     return int.from_bytes(hashlib.sha256(path.encode("utf-8")).digest()[:4], "little")
 
 
-def _uniforms(ss: np.random.SeedSequence, path: str, n: int) -> np.ndarray:
-    """Uniforms for one parameter: block b of path P comes from its own stream.
+def _uniforms(ss: np.random.SeedSequence, path: str, n: int, start: int = 0) -> np.ndarray:
+    """Uniforms for draws start … start + n − 1 of one parameter.
 
-    The stream of (P, b) is ``SeedSequence(entropy, spawn_key + (path_key(P), b))``,
-    so a parameter's draws depend only on the seed and its own path: adding,
-    removing or changing another uncertain parameter leaves them unchanged
-    (common random numbers across scenario variants), and draw k is the same
-    whatever n or chunking asks for it.
+    Block b of path P (draws b·BLOCK … (b+1)·BLOCK − 1) comes from its own stream,
+    ``SeedSequence(entropy, spawn_key + (path_key(P), b))``, so a parameter's draws depend only
+    on the seed and its own path: adding, removing or changing another uncertain parameter
+    leaves them unchanged (common random numbers across scenario variants), and draw k is the
+    same whatever n, ``start`` or chunking asks for it.
     """
     key = path_key(path)
     out = np.empty(n)
-    for blk in range(-(-n // BLOCK)):
+    end = start + n
+    for blk in range(start // BLOCK, -(-end // BLOCK)):
         child = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, key, blk))
-        start, stop = blk * BLOCK, min((blk + 1) * BLOCK, n)
-        out[start:stop] = np.random.Generator(np.random.PCG64(child)).random(BLOCK)[: stop - start]
+        b0, b1 = blk * BLOCK, (blk + 1) * BLOCK
+        lo, hi = max(start, b0), min(end, b1)
+        block = np.random.Generator(np.random.PCG64(child)).random(BLOCK)
+        out[lo - start:hi - start] = block[lo - b0:hi - b0]
     return out
 
 
-def sample(scenario: Scenario, n: int, seed: SeedLike = None) -> Draws:
+def sample(scenario: Scenario, n: int, seed: SeedLike = None, *, start: int = 0) -> Draws:
     """Draw ``n`` scenario variants from the declared distributions.
 
     Deterministic: the same scenario and seed give identical arrays; draw k is
     identical whatever ``n`` (fixed blocks of :data:`BLOCK` draws), and each
-    parameter has its own streams (see :func:`_uniforms`).
+    parameter has its own streams (see :func:`_uniforms`). ``start`` returns draws
+    start … start + n − 1 of the same sequence — exactly that slice of a longer run —
+    so a run can be split into chunks computed anywhere.
     """
     from .checks import parameter_bounds
 
+    if start < 0:
+        raise ValueError("start must be 0 or more")
     if n < 1:
         raise ValueError("n must be at least 1")
     ss = as_seed_sequence(seed)
@@ -235,7 +242,7 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None) -> Draws:
     if paths:
         raw = scenario.model_dump(mode="python")
         for j, path in enumerate(paths):
-            u = _uniforms(ss, path, n)
+            u = _uniforms(ss, path, n, start)
             dist = scenario.uncertainty[path].distribution
             bounds, _ = parameter_bounds(path, raw)
             lo, hi = bounds if bounds is not None else (-math.inf, math.inf)
