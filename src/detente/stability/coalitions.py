@@ -44,7 +44,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._version import __version__
-from .concepts import _INF, reachable_min
+from .concepts import _INF, StableStates, reachable_min
 from .graph import MoveGraph, unilateral_moves
 from .model import Conflict
 
@@ -106,7 +106,7 @@ def coalition_improvements(conflict: Conflict, coalition: Sequence[int], s: int,
 
 
 @dataclass(frozen=True, eq=False)
-class CoalitionResult:
+class CoalitionResult(StableStates):
     """Coalition stability per coalition and per DM.
 
     ``coalition_stable[concept]``: {coalition (tuple of DM names): bool array over states};
@@ -124,14 +124,6 @@ class CoalitionResult:
     fingerprint: str
     version: str = __version__
     method: str = "gmcr_coalition_stability"
-
-    def equilibria(self, concept: str) -> tuple[str, ...]:
-        mask = self.stable[concept].all(axis=0)
-        return tuple(self.states[j] for j in np.flatnonzero(mask))
-
-    def stable_states(self, concept: str, dm: str | int) -> tuple[str, ...]:
-        i = self.decision_makers.index(dm) if isinstance(dm, str) else dm
-        return tuple(self.states[j] for j in np.flatnonzero(self.stable[concept][i]))
 
     def to_dict(self) -> dict[str, Any]:
         return {

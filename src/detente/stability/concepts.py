@@ -97,8 +97,28 @@ def _reachable_min_once_each(values: np.ndarray, movers: Sequence[MoveGraph]) ->
     return f[0]
 
 
+class StableStates:
+    """Queries shared by stability results: ``stable[concept]`` is (n_dms, n_states) bools over
+    ``states``, rows in ``decision_makers`` order."""
+
+    stable: dict[str, np.ndarray]
+    states: tuple[str, ...]
+    decision_makers: tuple[str, ...]
+
+    def equilibrium_mask(self, concept: str) -> np.ndarray:
+        return self.stable[concept].all(axis=0)
+
+    def equilibria(self, concept: str) -> tuple[str, ...]:
+        """States stable for every DM under ``concept``."""
+        return tuple(self.states[j] for j in np.flatnonzero(self.equilibrium_mask(concept)))
+
+    def stable_states(self, concept: str, dm: str | int) -> tuple[str, ...]:
+        i = self.decision_makers.index(dm) if isinstance(dm, str) else dm
+        return tuple(self.states[j] for j in np.flatnonzero(self.stable[concept][i]))
+
+
 @dataclass(frozen=True, eq=False)
-class StabilityResult:
+class StabilityResult(StableStates):
     """Stable states per DM and equilibria per concept, and how they were computed.
 
     ``stable[concept]`` is a read-only bool array (n_dms, n_states) over :attr:`states` (option
@@ -114,17 +134,6 @@ class StabilityResult:
     version: str = __version__
     method: str = "gmcr_stability"
     seconds: float = field(default=0.0, compare=False)
-
-    def equilibrium_mask(self, concept: str) -> np.ndarray:
-        return self.stable[concept].all(axis=0)
-
-    def equilibria(self, concept: str) -> tuple[str, ...]:
-        """States stable for every DM under ``concept``."""
-        return tuple(self.states[j] for j in np.flatnonzero(self.equilibrium_mask(concept)))
-
-    def stable_states(self, concept: str, dm: str | int) -> tuple[str, ...]:
-        i = self.decision_makers.index(dm) if isinstance(dm, str) else dm
-        return tuple(self.states[j] for j in np.flatnonzero(self.stable[concept][i]))
 
     def to_dict(self) -> dict[str, Any]:
         return {
