@@ -192,7 +192,7 @@ def kalai_smorodinsky(w, p, d, q, free, side: Side | None = None, *, start=None)
         out[ok] = x[ok]
         return out, a
     sub = None if side is None else Side(side.w[ok], side.p[ok], side.d[ok])
-    W, P, D, nv = _stack(w[ok], p[ok], d[ok], sub)
+    W, P, D, _ = _stack(w[ok], p[ok], d[ok], sub)
     no, kk = W.shape[0], W.shape[1]
     s = np.zeros((no, kk))
     s[:, :k] = scale[ok]

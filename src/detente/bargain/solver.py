@@ -33,7 +33,6 @@ import numpy as np
 
 __all__ = ["Program", "State", "lifted_start", "recentre", "solve"]
 
-_DEBUG = False
 
 
 @dataclass
@@ -60,10 +59,6 @@ class State:
     tau: np.ndarray  # (N,)
 
 
-def _zeros(a: np.ndarray | None, like: np.ndarray) -> np.ndarray:
-    return np.zeros_like(like) if a is None else np.asarray(a, dtype=float)
-
-
 def lifted_start(prog: Program, x: np.ndarray, margin: float = 1e-3) -> np.ndarray:
     """Epigraph variables strictly above |x − p|."""
     return np.abs(x[:, None, :] - prog.p) + margin
@@ -80,11 +75,6 @@ def recentre(prog: Program, x: np.ndarray, slack: np.ndarray) -> State:
     xc = np.where(prog.free, np.clip(x, prog.lo + inner, prog.hi - inner), prog.lo)
     t = np.abs(xc[:, None, :] - prog.p) + delta[:, :, None]
     return State(x=xc, t=t, tau=np.zeros(x.shape[0]))
-
-
-def utilities(prog: Program, t: np.ndarray) -> np.ndarray:
-    """U_k from the lifted variables (equals U_k(x) once t = |x − p|)."""
-    return (prog.w * (1.0 - t)).sum(axis=2)
 
 
 class _Batch:
@@ -313,8 +303,6 @@ def solve(
     mu = np.maximum(mu_min, 0.5 * comp0)
     idx = np.arange(n)
     Bi = B
-    if _DEBUG:
-        print(f"SOLVE n={n} k={_k} c={prog.c} gamma={prog.gamma is not None} beta={prog.beta is not None}")
     for _ in range(max_iter):
         mui = mu[idx]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -335,10 +323,6 @@ def solve(
         done = (mui <= mu_min) & (comp <= 2.0 * mu_min) & (miss <= 1e-8) & (rd <= 1e-9)
         sigma = np.where(np.minimum(ap, ad) > 0.5, 0.1, 0.5)
         mu[idx] = np.maximum(mu_min, np.minimum(mui, sigma * comp))
-        if _DEBUG:
-            print(f"active={len(idx)} mu=[{mui.min():.0e},{mui.max():.0e}] "
-                  f"ap={ap.min():.2e} ad={ad.min():.2e} comp={comp.max():.1e} "
-                  f"miss={miss.max():.1e} rd={rd.max():.1e} done={int(done.sum())}")
         if done.all():
             break
         keep = ~done

@@ -24,12 +24,6 @@ def _v(st: dict[str, Any] | None, many: bool, digits: int = 1, sign: bool = Fals
     return text
 
 
-def _p(share: float, many: bool) -> str:
-    if not many:
-        return "yes" if share >= 0.5 else "no"
-    return f"{share:.0%}"
-
-
 def render_tables(analysis, console: Console) -> None:
     """One block per table: zone, deals, who accepts, whether it holds, linkage."""
     d = analysis.to_dict()
