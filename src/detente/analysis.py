@@ -95,15 +95,17 @@ class Analysis:
         ]
         issues = []
         ens = self.ensemble_user()
+        user = {m: self.forecast_user(m) for m in self.models}
+        paths = {m: (None if self.forecasts[m].path is None else d.to_user(self.forecasts[m].path))
+                 for m in self.models}
         for j, iss in enumerate(s.issues):
             fc = {}
             for m in self.models:
-                vals = self.forecast_user(m)[:, j]
+                vals = user[m][:, j]
                 st = _stat(vals)
                 st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
-                path = self.forecasts[m].path
-                if path is not None:
-                    pu = d.to_user(path)[:, :, j]  # (N, R)
+                if paths[m] is not None:
+                    pu = paths[m][:, :, j]  # (N, R)
                     st["path_median"] = [float(v) for v in np.nanmedian(pu, axis=0)]
                 fc[m] = st
             if ens is not None:

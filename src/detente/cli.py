@@ -168,12 +168,14 @@ def analyze(
     scenario = load_scenario(file)
     result = run_analysis(scenario, draws=draws, seed=seed)
 
+    data = result.to_dict()
+
     def render(con: Console) -> None:
         from .report.terminal import render_summary
 
-        render_summary(result, con)
+        render_summary(result, con, data)
 
-    _emit(result.to_dict(), json_path, render)
+    _emit(data, json_path, render)
 
 
 @app.command()

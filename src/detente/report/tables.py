@@ -24,9 +24,9 @@ def _v(st: dict[str, Any] | None, many: bool, digits: int = 1, sign: bool = Fals
     return text
 
 
-def render_tables(analysis, console: Console) -> None:
+def render_tables(analysis, console: Console, data: dict[str, Any] | None = None) -> None:
     """One block per table: zone, deals, who accepts, whether it holds, linkage."""
-    d = analysis.to_dict()
+    d = analysis.to_dict() if data is None else data
     s = analysis.scenario
     many = analysis.draws > 1
     for tid, t in d["tables"].items():

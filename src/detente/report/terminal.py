@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from rich.console import Console
 from rich.table import Table
@@ -17,10 +19,11 @@ def _fmt(v: float | None, digits: int = 1) -> str:
     return "—" if v is None else f"{v:.{digits}f}"
 
 
-def render_summary(analysis: Analysis, console: Console) -> None:
+def render_summary(analysis: Analysis, console: Console,
+                   data: dict[str, Any] | None = None) -> None:
     """Print actors, issues with their labels, and every model's forecast per issue."""
     s = analysis.scenario
-    d = analysis.to_dict()
+    d = analysis.to_dict() if data is None else data  # pass it in to summarise only once
     many = analysis.draws > 1
     console.print(f"[bold]{s.title}[/bold]  ({s.id}, as of {s.as_of.isoformat()})")
     seed = "" if analysis.seed is None else f", seed {analysis.seed}"
@@ -80,7 +83,7 @@ def render_summary(analysis: Analysis, console: Console) -> None:
     if analysis.tables:
         from .tables import render_tables
 
-        render_tables(analysis, console)
+        render_tables(analysis, console, d)
     if analysis.timelines:
         _render_timelines(analysis, console)
     if analysis.questions:
