@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from .bargain import TableResult, bargain_tables
-from .bargain.summary import table_to_dict
+from .bargain.summary import stat, table_to_dict
 from .forecast import registry
 from .forecast.registry import ForecastResult
 from .labels import describe
@@ -87,8 +87,8 @@ class Analysis:
                 "capability": a.capability,
                 "capability_share": float(np.mean(
                     d.capability[:, k] / d.capability.sum(axis=1))),
-                "status_quo_utility": _stat(self.status_quo_utility[:, k]),
-                "no_deal_value": _stat(self.no_deal[:, k]),
+                "status_quo_utility": stat(self.status_quo_utility[:, k]),
+                "no_deal_value": stat(self.no_deal[:, k]),
                 "sources": list(a.sources),
             }
             for k, a in enumerate(s.actors)
@@ -102,16 +102,16 @@ class Analysis:
             fc = {}
             for m in self.models:
                 vals = user[m][:, j]
-                st = _stat(vals)
+                st = stat(vals)
                 st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
                 if paths[m] is not None:
                     pu = paths[m][:, :, j]  # (N, R)
                     st["path_median"] = [float(v) for v in np.nanmedian(pu, axis=0)]
                 fc[m] = st
             if ens is not None:
-                st = _stat(ens[0][:, j])
+                st = stat(ens[0][:, j])
                 st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
-                st["spread_between_models"] = _stat(ens[1][:, j])
+                st["spread_between_models"] = stat(ens[1][:, j])
                 fc["ensemble"] = st
             issues.append({
                 "id": iss.id,
@@ -137,23 +137,10 @@ class Analysis:
             tid: {"months": [float(m) for m in tl.months],
                   "zone_share": [float(v) for v in tl.zone.mean(axis=0)],
                   "holds_share": [float(v) for v in tl.holds.mean(axis=0)],
-                  "first_zone_month": _stat(tl.first_zone),
-                  "first_hold_month": _stat(tl.first_hold)}
+                  "first_zone_month": stat(tl.first_zone),
+                  "first_hold_month": stat(tl.first_hold)}
             for tid, tl in self.timelines.items()}
         return out
-
-
-def _stat(x: np.ndarray) -> dict[str, Any]:
-    x = np.asarray(x, dtype=float)
-    ok = x[~np.isnan(x)]
-    if ok.size == 0:
-        return {"mean": None, "sd": None, "p05": None, "p50": None, "p95": None}
-    if ok.size == 1:
-        v = float(ok[0])
-        return {"mean": v, "sd": 0.0, "p05": v, "p50": v, "p95": v}
-    p05, p50, p95 = np.percentile(ok, [5, 50, 95])
-    return {"mean": float(ok.mean()), "sd": float(ok.std(ddof=1)), "p05": float(p05),
-            "p50": float(p50), "p95": float(p95)}
 
 
 def analyze(
