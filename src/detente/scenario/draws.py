@@ -227,8 +227,6 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None, *, start: int = 0)
     start … start + n − 1 of the same sequence — exactly that slice of a longer run —
     so a run can be split into chunks computed anywhere.
     """
-    from .checks import parameter_bounds
-
     if start < 0:
         raise ValueError("start must be 0 or more")
     if n < 1:
@@ -239,20 +237,31 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None, *, start: int = 0)
         b[k] = np.broadcast_to(b[k], (n, *np.shape(b[k]))).copy()
     paths = sorted(scenario.uncertainty)
     values = np.empty((n, len(paths)))
-    if paths:
-        raw = scenario.model_dump(mode="python")
-        for j, path in enumerate(paths):
-            u = _uniforms(ss, path, n, start)
-            dist = scenario.uncertainty[path].distribution
-            bounds, _ = parameter_bounds(path, raw)
-            lo, hi = bounds if bounds is not None else (-math.inf, math.inf)
-            if path.startswith("actors."):
-                lo = max(lo, 1e-12)
-            x = _inverse(dist, u, lo, hi)
-            values[:, j] = x
-            _assign(b, scenario, path, x)
+    for j, path in enumerate(paths):
+        u = _uniforms(ss, path, n, start)
+        dist = scenario.uncertainty[path].distribution
+        lo, hi = _range(scenario, path)
+        x = _inverse(dist, u, lo, hi)
+        values[:, j] = x
+        _assign(b, scenario, path, x)
     entropy = ss.entropy if isinstance(ss.entropy, int) else None
     return _assemble(b, n, entropy, tuple(paths), values)
+
+
+def _range(s: Scenario, path: str) -> tuple[float, float]:
+    """The valid range of a (validated) uncertain parameter: samples are truncated to it."""
+    parts = path.split(".")
+    if parts[0] == "actors":
+        return (1e-12, math.inf)  # capability > 0
+    if parts[0] == "stances" and parts[3] == "salience":
+        return (0.0, 1.0)
+    issue = {"issues": 1, "stances": 2}.get(parts[0])
+    if issue is None and parts[2] == "expects":
+        issue = 3
+    if issue is None:
+        return (-math.inf, math.inf)  # cost, drift, value
+    lo, hi = s.issue(parts[issue]).scale
+    return (float(lo), float(hi))
 
 
 def _assign(b: dict[str, Any], s: Scenario, path: str, x: np.ndarray) -> None:
