@@ -19,7 +19,7 @@ import numpy as np
 
 from .bargain import core
 from .bargain.core import ZONE_TOL
-from .bargain.tables import TOUCH_TOL, VETO_TOL
+from .bargain.tables import VETO_TOL, deal_holds, veto_checks
 from .scenario.draws import Draws
 from .scenario.schema import Scenario
 from .utility import no_deal_values, utility_weights
@@ -74,16 +74,11 @@ def table_timeline(scenario: Scenario, draws: Draws, table_id: str,
     d_all = np.moveaxis(dall, 2, 1).reshape(n * n_t, -1)  # (rows, A)
     u_all = core.utilities(rep(wall), rep(draws.position), np.nan_to_num(x))
     accepts_all = (u_all >= d_all - VETO_TOL) & zone[:, None]
-    holds = zone.copy()
-    issues = np.array(draws.issues)
-    moved = np.abs(np.nan_to_num(x) - q) > TOUCH_TOL
-    for imp in scenario.implementation:
-        if imp.actor in table.members:
-            continue
-        v = draws.actors.index(imp.actor)
-        cols = np.ones(len(issues), bool) if imp.issues is None else np.isin(issues, imp.issues)
-        applies = (moved & cols).any(axis=1)
-        holds &= ~applies | accepts_all[:, v]
+    vetoes = [(imp.actor, None if imp.issues is None else list(imp.issues))
+              for imp in scenario.implementation if imp.actor not in table.members]
+    checks = veto_checks(x, draws.actors, rep(draws.position), rep(wall), d_all, q, vetoes,
+                         np.array(draws.issues))
+    holds = deal_holds(zone, checks)
     shape = (n, n_t)
     return TableTimeline(
         table=table_id, months=t, zone=zone.reshape(shape), zone_value=z.reshape(shape),

@@ -141,19 +141,33 @@ def _deal(method: str, x: np.ndarray, w, p, d) -> Deal:
     return Deal(method, x, u, u - d)
 
 
-def _veto_checks(x, draws: Draws, wall, dall, q, vetoes, issues) -> tuple[VetoCheck, ...]:
+def veto_checks(x, actors, position, wall, dall, q, vetoes, issues) -> tuple[VetoCheck, ...]:
+    """Would each veto player ``(actor, issues or None)`` accept the deals ``x`` (rows, I)?
+
+    ``position``, ``wall`` (rows, A, I) and ``dall`` (rows, A) hold every actor's ideal points,
+    utility weights and no-deal values for the same rows (draws, or draws × months).
+    """
     out = []
+    no_deal = np.isnan(x).any(axis=1)
+    moved = np.abs(np.nan_to_num(x) - q) > TOUCH_TOL
     for actor, scope in vetoes:
-        v = draws.actors.index(actor)
+        v = actors.index(actor)
         cols = np.ones(len(issues), bool) if scope is None else np.isin(issues, scope)
-        moved = np.abs(np.nan_to_num(x) - q) > TOUCH_TOL
-        applies = (moved & cols).any(axis=1) & ~np.isnan(x).any(axis=1)
-        u = core.utilities(wall[:, v:v + 1], draws.position[:, v:v + 1], np.nan_to_num(x))[:, 0]
-        u = np.where(np.isnan(x).any(axis=1), np.nan, u)
+        applies = (moved & cols).any(axis=1) & ~no_deal
+        u = core.utilities(wall[:, v:v + 1], position[:, v:v + 1], np.nan_to_num(x))[:, 0]
+        u = np.where(no_deal, np.nan, u)
         margin = u - dall[:, v]
         out.append(VetoCheck(actor, None if scope is None else tuple(scope), applies, u,
                              dall[:, v], margin, margin >= -VETO_TOL))
     return tuple(out)
+
+
+def deal_holds(zone: np.ndarray, checks: tuple[VetoCheck, ...]) -> np.ndarray:
+    """A deal holds where a zone exists and every veto player whose issues it moves accepts."""
+    holds = zone.copy()
+    for c in checks:
+        holds &= ~c.applies | c.accepts
+    return holds
 
 
 def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall, deal_x, holds,
@@ -236,10 +250,9 @@ def bargain_tables(scenario: Scenario, draws: Draws, *, months: float = 0.0) -> 
             "kalai_smorodinsky": _deal("kalai_smorodinsky", x_ks, w, p, d),
         }
         outside = [(a, s) for a, s in veto_all if a not in table.members]
-        checks = _veto_checks(x_nash, draws, wall, dall, q, outside, issues)
-        holds = (z > ZONE_TOL).copy()
-        for c in checks:
-            holds &= ~c.applies | c.accepts
+        checks = veto_checks(x_nash, draws.actors, draws.position, wall, dall, q, outside,
+                             issues)
+        holds = deal_holds(z > ZONE_TOL, checks)
         holding = _holding(draws, w, p, d, q, free, outside, issues, wall, dall, x_nash, holds,
                            checks)
         link = linkage_solve(w, p, d, q, free, deals["nash"].x, list(table.members))
