@@ -404,16 +404,12 @@ def _trail_rows(rnd: int, info: dict[str, np.ndarray], before: np.ndarray, after
     dynamic=True,
 )
 def eum_forecast(
-    capability: np.ndarray, position: np.ndarray, salience: np.ndarray, *,
-    rounds: int = 8, Q: float = 1.0, T: float | str = "auto",
-    denominator: str = "all_pairs", vote_risk: bool = True, perspective: str = "receiver",
-    security: str = "challengers", conflict: str = "move", compel: bool = True,
-    selection: str = "scholz_code",
-    reference: str = "median", fixed_range: bool = True, median_tie: str = "lower",
+    capability: np.ndarray, position: np.ndarray, salience: np.ndarray, **options: Any,
 ) -> ForecastResult:
     """Forecast each issue as the weighted median of positions after ``rounds`` rounds.
 
-    Parameters (defaults reproduce Scholz et al. 2011, Table 2; see docs/explanation/eum.md):
+    ``options`` are :func:`eum_rounds`'s keywords (its signature holds the defaults, which
+    reproduce Scholz et al. 2011, Table 2; see docs/explanation/eum.md):
 
     - ``rounds``: rounds to play (no published stopping rule; Scholz report 8).
     - ``Q``: probability of the status quo when i does not challenge (1.0 for the 1994 case;
@@ -446,10 +442,7 @@ def eum_forecast(
     >>> eum_forecast(c, x, np.full((1, 3, 1), 0.5), rounds=3).outcome.shape
     (1, 1)
     """
-    out = eum_rounds(capability, position, salience, rounds=rounds, Q=Q, T=T,
-                     denominator=denominator, vote_risk=vote_risk, perspective=perspective,
-                     security=security, conflict=conflict, compel=compel, selection=selection,
-                     reference=reference, fixed_range=fixed_range, median_tie=median_tie)
+    out = eum_rounds(capability, position, salience, **options)
     path = out.median[:, 1:, :]
     outcome = out.median[:, -1, :]
     return ForecastResult("eum", out.params, outcome, path, out.trail)

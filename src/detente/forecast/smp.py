@@ -591,13 +591,7 @@ def smp_run(
     dynamic=True,
 )
 def smp_forecast(
-    capability: Any, position: Any, salience: Any, *, max_turns: int = 100, min_turns: int = 2,
-    stop_ratio: float = 0.02, voting_rule: str = "Proportional",
-    victory_prob_model: str = "Linear", pce_model: str = "Conditional",
-    state_transitions: str = "Deterministic", big_r_range: str = "Mid",
-    big_r_adjust: str = "OneThird", third_party_commit: str = "SemiCommit",
-    inter_vec_brgn: str = "S2P2", bargn_model: str = "InitOnlyInterp",
-    salience_overflow: str = "rescale",
+    capability: Any, position: Any, salience: Any, **options: Any,
 ) -> ForecastResult:
     """KTAB's SMP forecast: the most probable position after the final turn, per draw.
 
@@ -605,7 +599,9 @@ def smp_forecast(
     final state (every actor votes with its own risk-aware utilities, weight = capability, over
     the distinct positions); ``path`` (N, T, I) the same for every state, state 0 being the
     input; ``trail`` one record per turn and actor for draw 0 (target challenged, expected gain,
-    bargain adopted, new position). Use :func:`smp_run` for the actors' positions per turn.
+    bargain adopted, new position). ``options`` are :func:`smp_run`'s keywords (KTAB's
+    parameters; its signature holds the defaults). Use :func:`smp_run` for the actors'
+    positions per turn.
 
     >>> import numpy as np
     >>> cap = np.array([[1.0, 1.0, 2.0]])
@@ -613,14 +609,7 @@ def smp_forecast(
     >>> smp_forecast(cap, x, s).outcome.shape
     (1, 1)
     """
-    run = smp_run(
-        capability, position, salience, max_turns=max_turns, min_turns=min_turns,
-        stop_ratio=stop_ratio, voting_rule=voting_rule, victory_prob_model=victory_prob_model,
-        pce_model=pce_model, state_transitions=state_transitions, big_r_range=big_r_range,
-        big_r_adjust=big_r_adjust, third_party_commit=third_party_commit,
-        inter_vec_brgn=inter_vec_brgn, bargn_model=bargn_model,
-        salience_overflow=salience_overflow,
-    )
+    run = smp_run(capability, position, salience, **options)
     return ForecastResult(
         "smp", dict(run.params), run.outcome[:, -1, :].copy(), run.outcome, run.trail
     )
