@@ -15,6 +15,8 @@ for weight vectors λ on the simplex, the package maximising Σ λ_k U_k is the
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 __all__ = ["frontier_points", "grid_frontier", "grid_utilities", "pareto_mask"]
@@ -46,8 +48,6 @@ def _dominated_by(cand: np.ndarray, ref: np.ndarray, chunk: int = 4096) -> np.nd
 
 def _mask_sweep(u: np.ndarray) -> np.ndarray:
     """Exact Pareto mask for two or three columns: sort by the first, sweep a staircase."""
-    import bisect
-
     n, k = u.shape
     order = np.lexsort(tuple(-u[:, c] for c in range(k - 1, -1, -1)))  # by u0 desc, then …
     mask = np.zeros(n, bool)

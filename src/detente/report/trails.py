@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console
@@ -67,8 +68,6 @@ def format_trail_entry(entry: dict[str, Any], analysis) -> str:
     if entry.get("prob_win") is not None:
         parts.append(f"(P(win) {_f(entry['prob_win'], '.2f')})")
     if "adopted" in entry:
-        import re
-
         adopted = re.sub(r"(\d+)->(\d+)", lambda mt: f"{_name(s.actors, int(mt.group(1)))} → "
                          f"{_name(s.actors, int(mt.group(2)))}", str(entry["adopted"]))
         parts[-1] += ";"

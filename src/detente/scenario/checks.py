@@ -33,8 +33,7 @@ PARAMETER_PATTERNS = (
 
 
 def _items(v: Any) -> list[Any]:
-    # tuples too: sample() resolves bounds on model_dump() output, where lists are tuples
-    return list(v) if isinstance(v, (list, tuple)) else []
+    return v if isinstance(v, list) else []
 
 
 def _dict(v: Any) -> dict[Any, Any]:
@@ -60,7 +59,7 @@ def _scales(data: dict[str, Any]) -> dict[str, tuple[float, float]]:
     for it in _items(data.get("issues")):
         it = _dict(it)
         sc = it.get("scale", [0, 100])
-        if isinstance(sc, (list, tuple)) and len(sc) == 2 and all(_num(x) is not None for x in sc):
+        if isinstance(sc, list) and len(sc) == 2 and all(_num(x) is not None for x in sc):
             lo, hi = float(sc[0]), float(sc[1])
             if lo < hi and isinstance(it.get("id"), str):
                 out[it["id"]] = (lo, hi)
