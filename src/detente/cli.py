@@ -202,22 +202,19 @@ def accuracy(
         raise typer.BadParameter("use 'equal' or 'row'", param_hint="--capability")
     data = read_deu(file, capability=capability, missing_salience=missing_salience)
     result = score_models(data, file=str(file))
-    if json_path == "-":
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
-        return
-    con = _out()
-    con.print(f"Accuracy on {file} ({result.issues} issues with an outcome)", markup=False)
-    t = Table(show_edge=False)
-    t.add_column("model")
-    t.add_column("mean absolute error (0–100)", justify="right")
-    for name, v in sorted(result.mae.items(), key=lambda kv: kv[1]):
-        t.add_row(name, f"{v:.2f}")
-    con.print(t)
-    con.print(f"[dim]Capabilities: {capability}; missing salience = {missing_salience:g}; "
-              "an actor takes part where it has a position.[/dim]")
-    if json_path:
-        write_atomic(Path(json_path), json.dumps(result.to_dict(), indent=2) + "\n")
-        con.print(f"Scores written to {json_path}", markup=False)
+
+    def render(con: Console) -> None:
+        con.print(f"Accuracy on {file} ({result.issues} issues with an outcome)", markup=False)
+        t = Table(show_edge=False)
+        t.add_column("model")
+        t.add_column("mean absolute error (0–100)", justify="right")
+        for name, v in sorted(result.mae.items(), key=lambda kv: kv[1]):
+            t.add_row(name, f"{v:.2f}")
+        con.print(t)
+        con.print(f"[dim]Capabilities: {capability}; missing salience = {missing_salience:g}; "
+                  "an actor takes part where it has a position.[/dim]")
+
+    _emit(result.to_dict(), json_path, render, "Scores")
 
 
 @app.command()
@@ -281,27 +278,22 @@ def score(
                            "`resolution: {outcome: true|false}` to resolved questions")
     res = score_forecasts([i["probability"] for i in items], [int(i["outcome"]) for i in items],
                           items=tuple(items))
-    payload = json.dumps(res.to_dict(), indent=2) + "\n"
-    if json_path == "-":
-        sys.stdout.write(payload)
-        return
-    con = _out()
-    con.print(f"{res.n} resolved question(s) from {len(files)} file(s); {draws:,} draws, "
-              f"seed {seed}", markup=False)
-    con.print(f"Brier score {res.brier:.4f} (0 perfect; 0.25 = always 50%) · log score "
-              f"{res.log_score:.4f} (probabilities clipped to [{res.eps:g}, {1 - res.eps:g}])",
-              markup=False)
-    t = Table(title="Calibration", title_justify="left", show_edge=False)
-    for col in ("forecast bin", "n", "mean forecast", "observed frequency"):
-        t.add_column(col, justify="right")
-    for row in res.calibration:
-        lo, hi = row["bin"]
-        t.add_row(f"{lo:.1f}–{hi:.1f}", str(row["n"]), f"{row['mean_forecast']:.2f}",
-                  f"{row['observed_frequency']:.2f}")
-    con.print(t)
-    if json_path:
-        write_atomic(Path(json_path), payload)
-        con.print(f"Scores written to {json_path}", markup=False)
+    def render(con: Console) -> None:
+        con.print(f"{res.n} resolved question(s) from {len(files)} file(s); {draws:,} draws, "
+                  f"seed {seed}", markup=False)
+        con.print(f"Brier score {res.brier:.4f} (0 perfect; 0.25 = always 50%) · log score "
+                  f"{res.log_score:.4f} (probabilities clipped to [{res.eps:g}, "
+                  f"{1 - res.eps:g}])", markup=False)
+        t = Table(title="Calibration", title_justify="left", show_edge=False)
+        for col in ("forecast bin", "n", "mean forecast", "observed frequency"):
+            t.add_column(col, justify="right")
+        for row in res.calibration:
+            lo, hi = row["bin"]
+            t.add_row(f"{lo:.1f}–{hi:.1f}", str(row["n"]), f"{row['mean_forecast']:.2f}",
+                      f"{row['observed_frequency']:.2f}")
+        con.print(t)
+
+    _emit(res.to_dict(), json_path, render, "Scores")
 
 
 @app.command()
