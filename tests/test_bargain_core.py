@@ -400,3 +400,13 @@ def test_round_numbers_against_grid_search(k, m):
     x_nash, _ = core.nash(w, p, d, q, free, np.ones((n, k)))
     x_ks, a = core.kalai_smorodinsky(w, p, d, q, free)
     _grid_check(w, p, d, q, None, x_nash=x_nash, z=z, a=a, x_ks=x_ks)
+
+
+def test_frontier_points_of_a_logroll_are_its_three_vertices():
+    from detente.bargain.frontier import frontier_points
+
+    w = np.array([[0.8, 0.2], [0.2, 0.8]])
+    p = np.array([[0.0, 0.0], [1.0, 1.0]])
+    x, u = frontier_points(w, p, np.array([0.5, 0.5]), np.array([True, True]))
+    assert sorted(map(tuple, x.tolist())) == [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0)]
+    np.testing.assert_allclose(sorted(map(tuple, u.tolist())), [(0.0, 1.0), (0.8, 0.8), (1.0, 0.0)])

@@ -19,6 +19,9 @@ import bisect
 
 import numpy as np
 
+from ..forecast.central import weighted_median
+from .core import utilities
+
 __all__ = ["frontier_points", "grid_frontier", "grid_utilities", "pareto_mask"]
 
 
@@ -162,14 +165,10 @@ def frontier_points(w: np.ndarray, p: np.ndarray, q: np.ndarray, free: np.ndarra
     lam = np.vstack([np.eye(k), rng.dirichlet(np.ones(k), size=max(n_points - k, 0))])
     x = np.tile(q, (len(lam), 1)).astype(float)
     for j in np.flatnonzero(free):
-        wt = lam * w[None, :, j]  # (L, K)
-        order = np.argsort(p[:, j], kind="stable")
-        ps, ws = p[order, j], wt[:, order]
-        cum = np.cumsum(ws, axis=1)
-        half = cum[:, -1:] / 2.0
-        pick = np.argmax(cum >= half - 1e-15, axis=1)
-        x[:, j] = ps[pick]
-    u = (w[None] * (1.0 - np.abs(x[:, None, :] - p[None]))).sum(axis=2)
+        # the λ-weighted sum of utilities is maximised at the λ·w-weighted median
+        med = weighted_median(lam * w[None, :, j], np.broadcast_to(p[:, j], lam.shape))
+        x[:, j] = np.where(np.isnan(med), q[j], med)  # nobody weighted: the status quo
+    u = utilities(np.broadcast_to(w, (len(lam), k, m)), np.broadcast_to(p, (len(lam), k, m)), x)
     keep = pareto_mask(u)
     _, uniq = np.unique(np.round(u[keep], 12), axis=0, return_index=True)
     sel = np.flatnonzero(keep)[np.sort(uniq)]
