@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..utility import utility
 from . import exact1, exact2
 from .solver import Program, State, lifted_start, recentre, solve
 
@@ -55,8 +56,9 @@ class Side:
 
 
 def utilities(w: np.ndarray, p: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """U_k(x) for packages x (N, I): (N, K)."""
-    return (w * (1.0 - np.abs(x[:, None, :] - p))).sum(axis=2)
+    """U_k(x) for packages x (N, I): (N, K) — :func:`detente.utility.utility`, with the
+    bargaining modules' argument order."""
+    return utility(x, p, w)
 
 
 def _box(q: np.ndarray, free: np.ndarray):
