@@ -6,8 +6,10 @@ computes anything itself.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,8 @@ from .bargain.summary import stat, table_to_dict
 from .forecast import registry
 from .forecast.registry import ForecastResult
 from .labels import describe
-from .questions import evaluate_questions
+from .montecarlo import Progress, merge, plan_chunks, run_chunks
+from .questions import evaluate_questions, wilson_interval
 from .random import SeedLike, as_seed_sequence
 from .scenario.draws import Draws, point_draws, sample
 from .scenario.schema import Scenario
@@ -143,6 +146,40 @@ class Analysis:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class _Part:
+    """One chunk's per-draw results (merged across chunks by :func:`montecarlo.merge`)."""
+
+    inputs: Draws
+    forecasts: dict[str, ForecastResult]
+    status_quo_utility: np.ndarray
+    no_deal: np.ndarray
+    tables: dict[str, Any]
+    timelines: dict[str, Any]
+    questions: tuple[Any, ...]
+
+
+def _chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n: int,
+           models: tuple[str, ...], bargain: bool) -> _Part:
+    """Draws start … start + n − 1 of a run (the point estimate when ``ss`` is None)."""
+    d = point_draws(scenario) if ss is None else sample(scenario, n, ss, start=start)
+    forecasts = {}
+    for name in models:
+        forecasts[name] = registry.get(name).fn(d.capability, d.position, d.salience)
+    uq = utility(d.status_quo, d.position, utility_weights(d.salience))
+    nd = no_deal_values(d, 0.0)
+    tables = bargain_tables(scenario, d) if bargain else {}
+    timelines: dict[str, Any] = {}
+    qs = evaluate_questions(scenario, d, forecasts, tables, timelines) if bargain else ()
+    return _Part(d, forecasts, uq, nd, tables, timelines, tuple(qs))
+
+
+def _requestion(q: Any) -> Any:
+    """A question's probability and interval recomputed from its merged per-draw truth."""
+    k, n = int(q.truth.sum()), int(q.truth.size)
+    return dataclasses.replace(q, probability=k / n, interval=wilson_interval(k, n), draws=n)
+
+
 def analyze(
     scenario: Scenario,
     *,
@@ -151,6 +188,11 @@ def analyze(
     models: tuple[str, ...] | None = None,
     bargain: bool = True,
     sensitivity: bool = True,
+    backend: str = "serial",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
 ) -> Analysis:
     """Run every analysis on a scenario.
 
@@ -161,28 +203,39 @@ def analyze(
     it). Questions are answered as probabilities over the draws (:mod:`detente.questions`).
     With at least 200 draws, ``sensitivity=True`` (default) ranks the uncertain inputs that
     drive each question and each issue's ensemble forecast (PAWN, :mod:`detente.sensitivity`).
+
+    ``backend`` (``serial``, ``processes``, ``dask``), ``workers``, ``chunk_size`` and
+    ``scheduler`` choose where the draws are computed (:mod:`detente.montecarlo`); the
+    numbers are identical whatever they are. ``progress(done, total)`` is called as chunks
+    of draws finish.
     """
     t0 = time.perf_counter()
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise ValueError(f"draws must be a whole number ≥ 1; got {draws!r}")
+    draws = int(draws)
+    chosen = tuple(models) if models is not None else registry.names()
     if draws == 1 and seed is None:
-        d = point_draws(scenario)
-        seed_rec: int | None = None
+        ss, seed_rec = None, None
     else:
         ss = as_seed_sequence(seed)
-        d = sample(scenario, int(draws), ss) if draws > 1 else point_draws(scenario)
         seed_rec = int(ss.entropy) if isinstance(ss.entropy, int) else None
-    chosen = tuple(models) if models is not None else registry.names()
-    forecasts = {}
-    for name in chosen:
-        model = registry.get(name)
-        forecasts[name] = model.fn(d.capability, d.position, d.salience)
-    w = utility_weights(d.salience)
-    uq = utility(d.status_quo, d.position, w)
-    nd = no_deal_values(d, 0.0)
-    tables = bargain_tables(scenario, d) if bargain else {}
-    timelines: dict[str, Any] = {}
-    qs = evaluate_questions(scenario, d, forecasts, tables, timelines) if bargain else ()
+        if draws == 1:
+            ss = None  # one draw is the point estimate
+    if backend == "serial" and chunk_size is None:
+        chunks = [(0, draws)]  # one vectorised pass: the fastest in one process
+    else:
+        chunks = plan_chunks(draws, chunk_size, workers=workers or os.cpu_count() or 1)
+    results: list[Any] = [None] * len(chunks)
+
+    def keep(i: int, part: _Part) -> None:
+        results[i] = part
+
+    run_chunks(_chunk, chunks, lambda s0, n: (scenario, ss, s0, n, chosen, bargain),
+               backend=backend, workers=workers, scheduler=scheduler, progress=progress,
+               fold=keep)
+    part: _Part = merge(results)
+    d, forecasts, tables = part.inputs, part.forecasts, part.tables
+    qs = tuple(_requestion(q) for q in part.questions) if len(chunks) > 1 else part.questions
     sens = None
     if sensitivity and d.n > 1 and d.uncertain_paths and (qs or forecasts):
         from .sensitivity import MIN_DRAWS, pawn_solve
@@ -196,8 +249,8 @@ def analyze(
             sens = pawn_solve(d.uncertain_values, d.uncertain_paths, outs)
     return Analysis(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
-        version=__version__, models=chosen, forecasts=forecasts, status_quo_utility=uq,
-        no_deal=nd, inputs=d, tables=tables, questions=qs, sensitivity=sens,
-        timelines=timelines,
+        version=__version__, models=chosen, forecasts=forecasts,
+        status_quo_utility=part.status_quo_utility, no_deal=part.no_deal, inputs=d,
+        tables=tables, questions=qs, sensitivity=sens, timelines=part.timelines,
         seconds=time.perf_counter() - t0,
     )
