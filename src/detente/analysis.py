@@ -25,7 +25,7 @@ from .labels import describe
 from .montecarlo import Progress, merge, plan_chunks, run_chunks
 from .questions import evaluate_questions, wilson_interval
 from .random import SeedLike, as_seed_sequence
-from .scenario.draws import Draws, point_draws, sample
+from .scenario.draws import BLOCK, Draws, point_draws, sample
 from .scenario.schema import Scenario
 from .utility import no_deal_values, utility, utility_weights
 
@@ -221,7 +221,7 @@ def analyze(
         seed_rec = int(ss.entropy) if isinstance(ss.entropy, int) else None
         if draws == 1:
             ss = None  # one draw is the point estimate
-    if backend == "serial" and chunk_size is None:
+    if backend == "serial" and chunk_size is None and (progress is None or draws <= 2 * BLOCK):
         chunks = [(0, draws)]  # one vectorised pass: the fastest in one process
     else:
         chunks = plan_chunks(draws, chunk_size, workers=workers or os.cpu_count() or 1)

@@ -1,0 +1,219 @@
+"""Monte Carlo in chunks: identical numbers whatever the chunk size or backend; progress;
+Ctrl-C; interval coverage; sensitivity indices on a function with published values."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detente import load_scenario, loads_scenario
+from detente.analysis import analyze
+from detente.errors import DetenteError
+from detente.montecarlo import merge, plan_chunks
+from detente.questions import wilson_interval
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "ukraine-2025-02.yaml"
+EC = ROOT / "scenarios" / "ec-emissions-1994.yaml"
+
+# The EC case with uncertain positions and capabilities, so that draws differ.
+EC_UNCERTAIN = EC.read_text(encoding="utf-8") + """
+uncertainty:
+  stances.UK.emission_standard_date.position: triangular(6, 9, 10)
+  stances.DK.emission_standard_date.position: uniform(4, 6)
+  actors.DE.capability: lognormal(2.3, 0.2)
+"""
+
+
+def _json(a) -> str:
+    return json.dumps(a.to_dict(), sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def ec():
+    return loads_scenario(EC_UNCERTAIN)
+
+
+@pytest.fixture(scope="module")
+def ec_reference(ec):
+    return analyze(ec, draws=2100, seed=11)
+
+
+def test_plan_chunks_covers_every_draw_once_in_whole_blocks():
+    for n in (1, 5, 1023, 1024, 1025, 5000, 100_000):
+        for size in (None, 1, 1024, 3000):
+            chunks = plan_chunks(n, size, workers=2)
+            assert chunks[0][0] == 0
+            assert sum(c for _, c in chunks) == n
+            assert all(s % 1024 == 0 for s, _ in chunks)
+            assert all(a[0] + a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    with pytest.raises(ValueError):
+        plan_chunks(0)
+
+
+@pytest.mark.parametrize("chunk_size", [1024, 2048])
+def test_chunk_size_does_not_change_a_single_number(ec, ec_reference, chunk_size):
+    chunked = analyze(ec, draws=2100, seed=11, chunk_size=chunk_size)
+    assert _json(chunked) == _json(ec_reference)
+    for m in ec_reference.models:
+        np.testing.assert_array_equal(chunked.forecasts[m].outcome,
+                                      ec_reference.forecasts[m].outcome)
+
+
+def test_process_pool_gives_identical_numbers(ec, ec_reference):
+    pooled = analyze(ec, draws=2100, seed=11, backend="processes", workers=2, chunk_size=1024)
+    assert _json(pooled) == _json(ec_reference)
+
+
+def test_dask_local_cluster_gives_identical_numbers(ec, ec_reference):
+    pytest.importorskip("distributed", reason="Dask is in the test extra: pip install -e '.[test]'")
+    seen = []
+    run = analyze(ec, draws=2100, seed=11, backend="dask", workers=2, chunk_size=1024,
+                  progress=lambda done, total: seen.append((done, total)))
+    assert _json(run) == _json(ec_reference)
+    assert seen[0] == (0, 2100) and seen[-1] == (2100, 2100)
+
+
+def test_flagship_tables_questions_and_dynamic_paths_merge_exactly():
+    """Two chunks of unequal size: bargaining tables, timelines, questions and SMP paths
+    (whose number of turns differs between chunks) equal a single pass."""
+    s = load_scenario(FLAGSHIP)
+    kw = dict(draws=1100, seed=5, models=("compromise", "smp"), sensitivity=False)
+    one = analyze(s, **kw)
+    two = analyze(s, chunk_size=1024, **kw)
+    assert _json(one) == _json(two)
+    np.testing.assert_array_equal(one.forecasts["smp"].path, two.forecasts["smp"].path)
+    for q1, q2 in zip(one.questions, two.questions):
+        np.testing.assert_array_equal(q1.truth, q2.truth)
+        assert (q1.probability, q1.interval) == (q2.probability, q2.interval)
+
+
+def test_progress_is_reported_in_order_and_ends_at_the_total(ec):
+    seen = []
+    analyze(ec, draws=3000, seed=1, chunk_size=1024, progress=lambda d, t: seen.append((d, t)))
+    assert [d for d, _ in seen] == [0, 1024, 2048, 3000]
+    assert {t for _, t in seen} == {3000}
+
+
+def test_merge_pads_shorter_round_paths_with_their_final_state():
+    a = np.arange(2 * 2 * 1, dtype=float).reshape(2, 2, 1)
+    b = np.arange(1 * 4 * 1, dtype=float).reshape(1, 4, 1)
+    m = merge([a, b])
+    assert m.shape == (3, 4, 1)
+    np.testing.assert_array_equal(m[0, :, 0], [0, 1, 1, 1])
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"backend": "threads"}, "unknown backend 'threads'"),
+        ({"backend": "processes", "workers": 0}, "workers must be at least 1"),
+        ({"scheduler": "tcp://127.0.0.1:8786"}, "--scheduler needs --backend dask"),
+    ],
+)
+def test_bad_backend_options_are_clear_errors(ec, kw, message):
+    with pytest.raises(DetenteError, match=message):
+        analyze(ec, draws=10, seed=1, chunk_size=1024, **kw)
+
+
+def test_cli_backends_write_identical_json(tmp_path, ec):
+    f = tmp_path / "ec.yaml"
+    f.write_text(EC_UNCERTAIN, encoding="utf-8")
+    outs = []
+    for extra in ([], ["--backend", "processes", "--workers", "2", "--chunk-size", "1024"]):
+        out = tmp_path / f"r{len(outs)}.json"
+        from detente.cli import main
+
+        assert main(["analyze", str(f), "-n", "1500", "--seed", "4", "--no-store",
+                     "--json", str(out), *extra]) == 0
+        d = json.loads(out.read_text())
+        outs.append(d)
+    assert outs[0] == outs[1]
+
+
+def test_cli_rejects_an_unknown_backend_as_a_usage_error(capsys):
+    from detente.cli import main
+
+    assert main(["analyze", str(EC), "--backend", "gpu"]) == 2
+    assert "'gpu' is not one of serial, processes, dask" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backend", ["serial", "processes"])
+def test_ctrl_c_stops_cleanly(backend, tmp_path):
+    """SIGINT to the whole process group (as a terminal sends it): exit 130, one line on
+    stderr, no traceback, no worker left behind, no output file written."""
+    out = tmp_path / "never.json"
+    cmd = [sys.executable, "-m", "detente", "analyze", str(FLAGSHIP), "-n", "50000", "--seed",
+           "1", "--no-store", "--backend", backend, "--workers", "2", "--json", str(out)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True, cwd=ROOT)
+    time.sleep(4)
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err.decode()
+    assert err.decode().strip() == "Interrupted."
+    assert not out.exists()
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(p.pid, 0)  # the group is gone: no orphaned workers
+
+
+# ----------------------------------------------------------------- statistical checks
+def test_wilson_interval_covers_the_true_probability_95_percent_of_the_time():
+    """Coverage by simulation (Brown, Cai & DasGupta 2001): for n = 200 draws, the 95%
+    interval should contain p in about 95% of repeated runs (±1.5 points for 4,000 runs)."""
+    rng = np.random.default_rng(20261125)
+    n, runs = 200, 4000
+    for p in (0.05, 0.3, 0.5, 0.8):
+        ks = rng.binomial(n, p, size=runs)
+        hit = np.mean([lo <= p <= hi for lo, hi in (wilson_interval(int(k), n) for k in ks)])
+        assert 0.93 <= hit <= 0.975, (p, hit)
+
+
+def test_question_probability_is_the_share_of_draws_with_its_interval(ec):
+    """P(compromise forecast ≥ 4.25), near the forecast's median: the probability is the hand
+    count over the sampled draws, and its interval is the Wilson interval of that count."""
+    head = EC.read_text(encoding="utf-8").split("\nquestions:\n")[0]
+    s = loads_scenario(head + EC_UNCERTAIN.split(EC.read_text(encoding="utf-8"))[1] + """
+questions:
+  - id: late
+    text: Will the compromise forecast be 4.25 or later?
+    when: {outcome: {issue: emission_standard_date, source: compromise, at_least: 4.25}}
+""")
+    a = analyze(s, draws=4000, seed=3, models=("compromise",), sensitivity=False)
+    q = next(q for q in a.questions if q.id == "late")
+    f = a.forecast_user("compromise")[:, 0]
+    k = int(np.sum(f >= 4.25))
+    assert 0.2 < k / 4000 < 0.8
+    assert q.probability == k / 4000
+    assert q.interval == wilson_interval(k, 4000)
+
+
+def test_pawn_reproduces_the_published_ishigami_indices():
+    """Pianosi & Wagener (2018, Env. Modelling & Software 108:197–207) report median PAWN
+    indices of about (0.50, 0.16, 0.29) for the Ishigami function (A = 2, B = 1) from 500
+    samples with 10 slices; SALib's own test uses the same values."""
+    pytest.importorskip("SALib")
+    from SALib.test_functions import Ishigami
+
+    from detente.sensitivity import pawn_solve
+
+    got = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        x = rng.uniform(-math.pi, math.pi, size=(500, 3))
+        y = Ishigami.evaluate(x, A=2.0, B=1.0)
+        r = pawn_solve(x, ("x1", "x2", "x3"), {"y": y}).to_dict()["outputs"]["y"]
+        got.append([r[k]["median"] for k in ("x1", "x2", "x3")])
+    mean = np.mean(got, axis=0)
+    np.testing.assert_allclose(mean, [0.50, 0.16, 0.29], atol=0.05)
+    assert mean[0] > mean[2] > mean[1]  # the published ranking
