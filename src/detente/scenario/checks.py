@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import Problem
 from .conflict import check_conflict, check_state
+from .copula import check_correlations
 from .load import Positions, _fmt, did_you_mean
 from .schema import _CALL, ID_PATTERN, _parse_call
 
@@ -344,6 +345,8 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
                         f"range [{lo:g}, {hi:g}]",
                         "samples are kept within the parameter's range; centre the "
                         "distribution inside it")
+
+    check_correlations(data, add)
 
     # the conflict section (stability analysis)
     conflict = check_conflict(data, pos, add, ref, actors)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..random import SeedLike, as_seed_sequence
+from .copula import correlate
 from .schema import Beta, Choice, LogNormal, Normal, Scenario, Triangular, TruncNormal, Uniform
 
 __all__ = ["BLOCK", "Draws", "point_draws", "sample"]
@@ -237,8 +238,10 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None, *, start: int = 0)
         b[k] = np.broadcast_to(b[k], (n, *np.shape(b[k]))).copy()
     paths = sorted(scenario.uncertainty)
     values = np.empty((n, len(paths)))
+    u_all = {path: _uniforms(ss, path, n, start) for path in paths}
+    correlate(u_all, [(*c.between, c.rank) for c in scenario.correlations])
     for j, path in enumerate(paths):
-        u = _uniforms(ss, path, n, start)
+        u = u_all[path]
         dist = scenario.uncertainty[path].distribution
         lo, hi = _range(scenario, path)
         x = _inverse(dist, u, lo, hi)

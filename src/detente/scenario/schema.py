@@ -175,6 +175,19 @@ class Implementation(Cited):
     )
 
 
+class Correlation(_Model):
+    """A rank correlation between two uncertain parameters (Gaussian copula; see
+    :mod:`detente.scenario.copula`)."""
+
+    between: tuple[str, str] = Field(
+        description="Two parameter paths from `uncertainty`, e.g. [no_deal.ua.cost, "
+                    "no_deal.ua.drift]."
+    )
+    rank: float = Field(gt=-1, lt=1, description="Spearman's rank correlation, between −1 and 1.")
+    sources: tuple[Id, ...] = ()
+    note: Text | None = None
+
+
 # --------------------------------------------------------------------------- scenario
 class Scenario(_Model):
     """A negotiation: who takes part, over what, from where, and what we want to know."""
@@ -209,6 +222,10 @@ class Scenario(_Model):
     uncertainty: dict[str, UncertaintyEntry] = Field(
         default_factory=dict,
         description="Distributions by parameter path, e.g. stances.ru.territory.position.",
+    )
+    correlations: tuple[Correlation, ...] = Field(
+        default=(),
+        description="Rank (Spearman) correlations between uncertain parameters.",
     )
     questions: tuple[Question, ...] = ()
 
