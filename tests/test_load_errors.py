@@ -388,7 +388,7 @@ def test_unknown_top_level_key_did_you_mean():
     assert p.hint == (
         "did you mean 'title'? allowed here: detente, id, title, as_of, description, notes, "
         "sources, actors, issues, stances, no_deal, tables, implementation, conflict, "
-        "uncertainty, questions")
+        "uncertainty, correlations, questions")
 
 
 def test_unknown_nested_key_did_you_mean():
