@@ -19,14 +19,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-core
 
-demo: $(VENV)/.installed-core
+# The demo also writes the HTML report, which needs the `report` extra (jinja2, plotly).
+$(VENV)/.installed-report: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[report]'
+	touch $@ $(VENV)/.installed-core
+
+demo: $(VENV)/.installed-core $(VENV)/.installed-report
 	@mkdir -p $(OUT)
-	$(BIN)/detente analyze scenarios/ukraine-2025-02.yaml --json $(OUT)/ukraine-2025-02.json
+	$(BIN)/detente analyze scenarios/ukraine-2025-02.yaml --json $(OUT)/ukraine-2025-02.json \
+		--report $(OUT)/ukraine-2025-02.html
 	@echo
 	@echo "Outputs: $(OUT)/ukraine-2025-02.json (full results, JSON)"
+	@echo "         $(OUT)/ukraine-2025-02.html (the report: open it in a browser, or print it)"
 
+# The run-history tests need a real PostgreSQL server: scripts/pg-test-server.sh installs
+# Debian's postgresql if missing, starts a throwaway one, and stops it afterwards (unless
+# DETENTE_TEST_PG already names a server).
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	sh scripts/pg-test-server.sh run $(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py

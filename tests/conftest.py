@@ -9,6 +9,13 @@ SCENARIOS = ROOT / "scenarios"
 SHARED_CASES = ROOT.parent / "shared" / "cases"
 
 
+@pytest.fixture(autouse=True)
+def _run_history_in_tmp(tmp_path_factory, monkeypatch) -> None:
+    """Runs recorded by tests go to a temporary folder, never the user's data folder."""
+    monkeypatch.delenv("DETENTE_DB", raising=False)
+    monkeypatch.setenv("DETENTE_DATA_DIR", str(tmp_path_factory.mktemp("detente-data")))
+
+
 @pytest.fixture
 def shared_cases() -> Path:
     if not SHARED_CASES.is_dir():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import json
 import subprocess
 import sys
@@ -190,3 +191,22 @@ def test_trail_formatter_survives_odd_entries():
                   {"round": 2, "actor": 99, "issue": 7, "kind": "weird", "eu_actor": "x"},
                   {"text": "plain"}, {}):
         assert isinstance(format_trail_entry(entry, a), str)
+
+
+def test_output_to_a_device_writes_through_and_never_replaces_it(tmp_path):
+    """`--json /dev/null` (or a FIFO) must not turn the device into a regular file."""
+    import stat as _stat
+
+    from detente.cli import write_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, encoding="utf-8").read()))
+    reader.start()
+    write_atomic(fifo, "hello\n")
+    reader.join(timeout=10)
+    assert got == ["hello\n"]
+    assert _stat.S_ISFIFO(os.stat(fifo).st_mode)

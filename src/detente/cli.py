@@ -8,6 +8,7 @@ Exit codes: 0 success · 1 other user error · 2 usage error · 65 invalid scena
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -23,6 +24,7 @@ from rich.console import Console
 
 from ._version import __version__
 from .errors import DetenteError, ScenarioError
+from .store.cli import RunRecorder, runs_app
 
 __all__ = ["EXIT", "app", "main", "run"]
 
@@ -50,6 +52,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+app.add_typer(runs_app, name="runs")  # `detente runs …`: the run history (detente.store)
 
 
 
@@ -82,9 +85,30 @@ def _root(
     """detente: numbers and reasons for negotiations."""
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so a reader never sees it half-written and a failure loses nothing."""
+    """Write a file so a reader never sees it half-written and a failure loses nothing.
+
+    A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written to directly: it is
+    never replaced by a regular file.
+    """
     path = Path(path)
+    try:
+        special = path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:
+        special = False
+    if special:
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as e:
+            raise OutputError(f"cannot write {path}: {e.strerror}") from None
+        return
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -95,6 +119,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror}") from None
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -104,6 +129,29 @@ def write_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise OutputError(f"cannot write {path}: {e.strerror}") from None
+
+
+def _backend(value: str) -> str:
+    if value not in ("serial", "processes", "dask"):
+        raise typer.BadParameter(f"{value!r} is not one of serial, processes, dask")
+    return value
+
+
+@contextlib.contextmanager
+def _progress_bar(draws: int, *, quiet: bool = False):
+    """A progress bar on stderr for runs of many draws, when stderr is a terminal."""
+    con = Console(stderr=True)
+    if quiet or draws < 2 or not con.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("draws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("eta"), TimeRemainingColumn(), console=con, transient=True)
+    task = bar.add_task("draws", total=draws)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _emit(data: dict, json_path: str | None, render, what: str = "Results") -> None:
@@ -160,13 +208,46 @@ def analyze(
     seed: Annotated[
         Optional[int], typer.Option("--seed", min=0, help="Random seed (recorded in the results).")
     ] = None,
+    db: Annotated[Optional[str], typer.Option("--db", metavar="URL", help="Record the run in this "
+                                              "run history (default: see `detente runs`).")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the run.")] = False,
+    backend: Annotated[
+        str, typer.Option("--backend", metavar="serial|processes|dask", callback=_backend,
+                          help="Where draws are computed; the numbers are identical on each.")
+    ] = "serial",
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", "-w", min=1,
+                                    help="Processes for --backend processes|dask (default: cores).")
+    ] = None,
+    chunk_size: Annotated[
+        Optional[int], typer.Option("--chunk-size", min=1,
+                                    help="Draws per chunk (rounded up to a multiple of 1,024).")
+    ] = None,
+    scheduler: Annotated[
+        Optional[str], typer.Option("--scheduler", metavar="ADDRESS",
+                                    help="A Dask scheduler, e.g. tcp://host:8786 (default: a "
+                                         "local cluster).")
+    ] = None,
+    report_path: Annotated[
+        Optional[Path],
+        typer.Option("--report", metavar="PATH", help="Write a self-contained HTML report "
+                                                      "(needs the extra detente[report])."),
+    ] = None,
 ) -> None:
     """Analyse a scenario: a summary in the terminal, the full results as JSON."""
     from .analysis import analyze as run_analysis
     from .scenario.load import load_scenario
 
     scenario = load_scenario(file)
-    result = run_analysis(scenario, draws=draws, seed=seed)
+    if report_path is not None:  # a missing extra fails now, not after the analysis
+        from .report.html import check_report_extra
+
+        check_report_extra()
+    recorder = None if no_store else RunRecorder(db, file)
+    with _progress_bar(draws, quiet=json_path == "-") as progress:
+        result = run_analysis(scenario, draws=draws, seed=seed, backend=backend,
+                              workers=workers, chunk_size=chunk_size, scheduler=scheduler,
+                              progress=progress)
 
     data = result.to_dict()
 
@@ -176,6 +257,18 @@ def analyze(
         render_summary(result, con, data)
 
     _emit(data, json_path, render)
+    if report_path is not None:
+        from .report.html import render_html
+
+        write_atomic(report_path, render_html(result))
+        if json_path == "-":  # stdout carries the JSON
+            _eprint(f"Report written to {report_path}")
+        else:
+            _out().print(f"Report written to {report_path}", markup=False, soft_wrap=True)
+    if recorder is not None:
+        recorder.save(result, data, options={"draws": draws, "seed": seed, "backend": backend,
+                                             "workers": workers, "chunk_size": chunk_size},
+                      quiet_stdout=json_path == "-")
 
 
 @app.command()
@@ -349,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="detente", standalone_mode=False)
+        if rv == EXIT["interrupted"]:  # Ctrl-C, as the command line library reports it
+            _eprint("Interrupted.")
         return int(rv) if isinstance(rv, int) else EXIT["ok"]
     except typer.Exit as e:
         return int(e.exit_code)
