@@ -195,3 +195,39 @@ def test_rounds_zero_is_the_compromise():
     assert res.path.shape == (4, 1, 4) and res.trail == ()
     with pytest.raises(ValueError):
         exchange_forecast(c, x, s, rounds=-1)
+
+
+# --------------------------------------------------------------------------- batch independence
+def _same_result(part, whole, lo, hi):
+    np.testing.assert_array_equal(part.path, whole.path[lo:hi])
+    np.testing.assert_array_equal(part.outcome, whole.outcome[lo:hi])
+
+
+def test_flagship_chunk_is_its_slice_of_a_larger_run():
+    """A batch of draws gives exactly its slice of a larger run (the process-pool backend and the
+    internal chunking rely on it)."""
+    from detente.scenario.draws import sample
+    from detente.scenario.load import load_scenario
+
+    from .conftest import SCENARIOS
+
+    d = sample(load_scenario(SCENARIOS / "ukraine-2025-02.yaml"), 300, 1)
+    whole = exchange_forecast(d.capability, d.position, d.salience)
+    part = d[100:200]
+    _same_result(exchange_forecast(part.capability, part.position, part.salience), whole,
+                 100, 200)
+    head = d[0:100]
+    assert exchange_forecast(head.capability, head.position, head.salience).trail == whole.trail
+
+
+@pytest.mark.parametrize("actors, issues", [(6, 4), (7, 5)])  # 48 and 70 trigger bits
+def test_small_internal_chunks_change_nothing(monkeypatch, actors, issues):
+    from detente.forecast import exchange
+
+    c, x, s = _random_inputs(80, seed=8, actors=actors, issues=issues)
+    s[:, 0, 1] = 0.0                        # an actor without salience on an issue
+    x = np.round(x * 4) / 4                 # tied positions and gains
+    whole = exchange_forecast(c, x, s, rounds=4)
+    monkeypatch.setattr(exchange, "_CHUNK_CELLS", 1_000)  # a few draws per chunk
+    _same_result(exchange_forecast(c, x, s, rounds=4), whole, 0, 80)
+    _same_result(exchange_forecast(c[37:61], x[37:61], s[37:61], rounds=4), whole, 37, 61)

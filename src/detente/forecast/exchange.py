@@ -40,11 +40,23 @@ from .registry import ForecastResult, register
 
 __all__ = ["exchange_forecast"]
 
-_CHUNK_CELLS = 2_000_000  # draws × candidates evaluated at once (bounds memory)
+_CHUNK_CELLS = 120_000  # draws × candidates held at once (cache-sized; bounds memory)
+_COMPACT = 0.9  # drop finished draws from the per-step arrays once fewer than this share is active
+_NARROW = 0.7  # repack the alive candidates to the left once the widest row is this much narrower
+_TOL = 1e-12  # smallest distance and move that count
 
 
 class _Structure:
-    """Candidate exchanges (actor pair × issue pair) and, per (actor, issue), those involving it."""
+    """Candidate exchanges (actor pair × issue pair), their cells per role, trigger bitmasks.
+
+    A cell is an (actor, issue) pair, numbered ``issue * n_actors + actor``. Per role (0: actor
+    j demands p, 1: actor i demands p) and candidate (column ``role * n + candidate``),
+    ``cells`` holds the cells (a, p), (a, q), (b, p), (b, q) and the actors b, a (a demands p
+    and moves on q, b demands q and moves on p), and ``mask`` sets bit ``cell`` for its mover
+    cells (a, q), (b, p) and bit ``n_cells + cell`` for its demand cells (a, p), (b, q), in words
+    of 64 bits: after an exchange executes, the candidates that share a mover cell or a demand
+    cell with it are recomputed.
+    """
 
     def __init__(self, n_actors: int, n_issues: int) -> None:
         pairs = list(combinations(range(n_actors), 2))
@@ -53,13 +65,34 @@ class _Structure:
         arr = np.array(cand, dtype=np.intp).reshape(-1, 4)
         self.i, self.j, self.p, self.q = arr.T
         self.n = len(cand)
-        k = (n_actors - 1) * (n_issues - 1)
-        table = np.zeros((n_actors, n_issues, max(k, 1)), dtype=np.intp)
-        for a in range(n_actors):
-            for u in range(n_issues):
-                hit = ((self.i == a) | (self.j == a)) & ((self.p == u) | (self.q == u))
-                table[a, u, : hit.sum()] = np.flatnonzero(hit)
-        self.table = table  # (A, I, K)
+        self.n_cells = n_actors * n_issues
+        self.n_words = (2 * self.n_cells + 63) // 64
+        # cells of i and j on p and q in the (actor, issue) layout of the inputs
+        self.ip, self.iq = self.i * n_issues + self.p, self.i * n_issues + self.q
+        self.jp, self.jq = self.j * n_issues + self.p, self.j * n_issues + self.q
+        self.cells = np.empty((6, 2 * self.n), dtype=np.intp)   # column: role × n + candidate
+        self.mask = np.zeros((2 * self.n, self.n_words), dtype=np.uint64)
+        for role, (a, b) in enumerate(((self.j, self.i), (self.i, self.j))):
+            ap, aq = self.p * n_actors + a, self.q * n_actors + a
+            bp, bq = self.p * n_actors + b, self.q * n_actors + b
+            cols = slice(role * self.n, (role + 1) * self.n)
+            self.cells[:, cols] = np.stack([ap, aq, bp, bq, b, a])
+            _set_bits(self.mask[cols], (aq, bp, self.n_cells + ap, self.n_cells + bq))
+
+
+def _set_bits(words: np.ndarray, bits: tuple[np.ndarray, ...],
+              rows: np.ndarray | None = None) -> None:
+    """Set ``bits`` (one per row each) in ``words[rows]`` (all rows when None), (m, n_words)."""
+    rows = np.arange(len(words)) if rows is None else rows
+    if words.shape[1] == 1:
+        one = np.uint64(1)
+        word = one << bits[0].astype(np.uint64)
+        for bit in bits[1:]:
+            word |= one << bit.astype(np.uint64)
+        words[rows, 0] |= word
+        return
+    for bit in bits:
+        words[rows, bit // 64] |= np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64))
 
 
 def _nbs(w: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -67,163 +100,238 @@ def _nbs(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (w * x).sum(axis=1)
 
 
-def _evaluate(st: _Structure, row: np.ndarray, idx: np.ndarray, rs: dict[str, Any],
-              nbs_cap: bool, min_gain: float) -> dict[str, np.ndarray]:
-    """Evaluate candidates ``idx`` of draws ``row`` (same shapes) in the round state ``rs``."""
-    n_act, n_iss = rs["shape"]
-    base = row * (n_act * n_iss)
-    ci, cj, cp, cq = st.i[idx], st.j[idx], st.p[idx], st.q[idx]
-    f_ip, f_iq = base + ci * n_iss + cp, base + ci * n_iss + cq
-    f_jp, f_jq = base + cj * n_iss + cp, base + cj * n_iss + cq
-    sal, left0 = rs["sal"], rs["left0"]
-    s_ip, s_iq, s_jp, s_jq = sal[f_ip], sal[f_iq], sal[f_jp], sal[f_jq]
-    ok = (s_ip > 0) & (s_iq > 0) & (s_jp > 0) & (s_jq > 0)
-    ok &= (left0[f_ip] != left0[f_jp]) & (left0[f_iq] != left0[f_jq])
-    # a = demander of p (supplier of q), b = supplier of p (demander of q)
-    i_dem = s_ip * s_jq >= s_jp * s_iq
-    a, b = np.where(i_dem, ci, cj), np.where(i_dem, cj, ci)
-    f_ap, f_aq = np.where(i_dem, f_ip, f_jp), np.where(i_dem, f_iq, f_jq)
-    f_bp, f_bq = np.where(i_dem, f_jp, f_ip), np.where(i_dem, f_jq, f_iq)
-    s_ap, s_aq, s_bp, s_bq = sal[f_ap], sal[f_aq], sal[f_bp], sal[f_bq]
-    x0, xs, w = rs["x0"], rs["xs"], rs["w"]
-    tgt_p, tgt_q = x0[f_ap], x0[f_bq]                    # partners' (start) positions
-    dir_p = np.sign(tgt_p - x0[f_bp])                    # b moves on p towards a
-    dir_q = np.sign(tgt_q - x0[f_aq])                    # a moves on q towards b
-    dist_p = (tgt_p - xs[f_bp]) * dir_p
-    dist_q = (tgt_q - xs[f_aq]) * dir_q
-    w_bp, w_aq = w[f_bp], w[f_aq]
+class _State:
+    """Voting positions and decide's NBS bookkeeping of a chunk of draws during one round.
+
+    Flat over (draw, issue, actor): start positions ``x0``, weights ``w``, current positions
+    ``xs``, each actor's own NBS shift ``own`` = w (xs − x0) and the NBS shift towards each
+    actor ``shift`` (the own shifts of the actors that moved on the issue towards it); flat
+    over (draw, issue, mover, partner): ``toward``, True where mover moved towards partner.
+    """
+
+    def __init__(self, x0: np.ndarray, w: np.ndarray) -> None:
+        self.shape = x0.shape
+        _, self.n_act, self.n_iss = x0.shape
+        self.x0 = x0.transpose(0, 2, 1).reshape(-1)
+        self.w = w.transpose(0, 2, 1).reshape(-1)
+        self.xs = self.x0.copy()
+        self.own = self.w * (self.xs - self.x0)
+        self.shift = np.zeros_like(self.xs)
+        self.toward = np.zeros(self.xs.size * self.n_act, dtype=bool)
+
+    def positions(self) -> np.ndarray:
+        """Current positions, (n, actors, issues)."""
+        n, n_act, n_iss = self.shape
+        return self.xs.reshape(n, n_iss, n_act).transpose(0, 2, 1)
+
+    def execute(self, ix: np.ndarray, move_a: np.ndarray, move_b: np.ndarray,
+                v: np.ndarray) -> None:
+        """Apply the exchanges (global cells and toward indices ``ix``) where ``v``."""
+        bp, aq, _, _, tb, ta = ix
+        n_act = self.n_act
+        self.xs[bp] += np.where(v, move_b, 0.0)
+        self.xs[aq] += np.where(v, move_a, 0.0)
+        self.toward[tb] |= v
+        self.toward[ta] |= v
+        f = np.concatenate([bp, aq])
+        self.own[f] = self.w[f] * (self.xs[f] - self.x0[f])
+        # the shift towards each actor on the two issues: the sum over movers in actor order
+        blk = f // n_act                                            # (draw, issue) blocks
+        terms = self.toward.reshape(-1, n_act, n_act)[blk] * self.own.reshape(-1, n_act)[
+            blk][:, :, None]                                        # (m, mover, partner)
+        acc = 0.0 + terms[:, 0]
+        for k in range(1, n_act):
+            acc += terms[:, k]
+        self.shift.reshape(-1, n_act)[blk] = acc
+
+
+def _static(st: _Structure, s: _State, sal: np.ndarray, nbs0: np.ndarray, rows: np.ndarray,
+            cand: np.ndarray, col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Round-constant terms of candidates ``cand`` of draws ``rows`` (columns ``col``).
+
+    Returns the values, (11, m): partners' positions on p and q, directions of b's and a's
+    moves, weights of b on p and a on q, k, the gain's numerator and denominator, the start NBS
+    on p and q; and the global indices, (6, m): cells b p, a q, a p, b q, toward indices b→a on
+    p and a→b on q.
+    """
+    off = rows * st.n_cells
+    ap, aq, bp, bq = (off + np.take(st.cells[c], col) for c in range(4))
+    s_ap, s_aq, s_bp, s_bq = sal[ap], sal[aq], sal[bp], sal[bq]
+    tgt_p, tgt_q = s.x0[ap], s.x0[bq]                    # partners' (start) positions
     with np.errstate(divide="ignore", invalid="ignore"):
         k = (s_ap + s_bp) / (s_aq + s_bq)                # dq = k dp
+    values = [tgt_p, tgt_q, np.sign(tgt_p - s.x0[bp]), np.sign(tgt_q - s.x0[aq]), s.w[bp],
+              s.w[aq], k, s_ap * s_bq - s_aq * s_bp, s_aq + s_bq,
+              np.take(nbs0, rows * s.n_iss + np.take(st.p, cand)),
+              np.take(nbs0, rows * s.n_iss + np.take(st.q, cand))]
+    n_act = s.n_act
+    return np.stack(values), np.stack([bp, aq, ap, bq, bp * n_act + np.take(st.cells[5], col),
+                                       aq * n_act + np.take(st.cells[4], col)])
+
+
+def _evaluate(sv: np.ndarray, ix: np.ndarray, sl: np.ndarray | None, s: _State,
+              nbs_cap: bool, min_gain: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Evaluate the eligible candidates ``sl`` (all when None) of the tables ``sv``, ``ix``.
+
+    Returns the moves of a (on q) and b (on p), the gain, validity and the candidates' indices.
+    """
+    if sl is not None:
+        sv, ix = np.take(sv, sl, axis=1), np.take(ix, sl, axis=1)
+    tgt_p, tgt_q, dir_p, dir_q, w_bp, w_aq, k, num, den, nbs_p, nbs_q = sv
+    bp, aq, ap, bq, tb, ta = ix
+    dist_p = (tgt_p - s.xs[bp]) * dir_p                  # b moves on p towards a
+    dist_q = (tgt_q - s.xs[aq]) * dir_q                  # a moves on q towards b
+    with np.errstate(divide="ignore", invalid="ignore"):
         lim = np.minimum(np.maximum(dist_p, 0.0) * w_bp, np.maximum(dist_q, 0.0) * w_aq / k)
         if nbs_cap:
             # the NBS shift may not carry the NBS past the partner's position (decide's
             # check_nbs); the NBS counts the round's start positions, the mover's own current
             # position and earlier moves on this issue towards the same partner
-            for mover, f_m, f_partner, tgt, d, scale in (
-                (b, f_bp, f_ap, tgt_p, dir_p, 1.0), (a, f_aq, f_bq, tgt_q, dir_q, k)):
-                toward_self = rs["toward"][(f_partner - base) * n_act + mover + base * n_act]
-                nbs_before = (rs["nbs0"][base // n_act + (f_m - base) % n_iss]
-                              + rs["shift_to"][f_partner]
-                              + np.where(toward_self, 0.0, rs["own"][f_m]))
-                room = (tgt - nbs_before) * d
-                lim = np.minimum(lim, np.where(room > 0, room, np.inf) / scale)
-        dp = np.where(ok, lim, 0.0)
-        dq = k * dp
-        move_b = np.where(ok, dp / w_bp, 0.0) * dir_p
-        move_a = np.where(ok, dq / w_aq, 0.0) * dir_q
-        gain = np.where(ok, dp * (s_ap * s_bq - s_aq * s_bp) / (s_aq + s_bq), 0.0)
-    tol = 1e-12
-    valid = (ok & (dist_p > tol) & (dist_q > tol) & (np.abs(move_a) > tol)
-             & (np.abs(move_b) > tol) & (gain > min_gain))
-    return {"a": a, "b": b, "p": cp, "q": cq, "move_a": move_a, "move_b": move_b,
-            "gain": gain, "valid": valid}
-
-
-def _refresh(rs: dict[str, Any]) -> None:
-    """Derived state: each actor's own NBS shift and the NBS shift towards each actor."""
-    own = rs["w3"] * (rs["xs3"] - rs["x03"])                          # (n, A, I)
-    shift_to = np.einsum("nkbu,nku->nbu", rs["toward4"], own)          # (n, A, I)
-    rs["own"] = own.reshape(-1)
-    rs["shift_to"] = shift_to.reshape(-1)
+            before = nbs_p + s.shift[ap] + np.where(s.toward[tb], 0.0, s.own[bp])
+            room = (tgt_p - before) * dir_p
+            lim = np.minimum(lim, np.where(room > 0, room, np.inf))
+            before = nbs_q + s.shift[bq] + np.where(s.toward[ta], 0.0, s.own[aq])
+            room = (tgt_q - before) * dir_q
+            lim = np.minimum(lim, np.where(room > 0, room, np.inf) / k)
+        move_b = lim / w_bp * dir_p
+        move_a = k * lim / w_aq * dir_q
+        gain = lim * num / den
+    valid = ((dist_p > _TOL) & (dist_q > _TOL) & (np.abs(move_a) > _TOL)
+             & (np.abs(move_b) > _TOL) & (gain > min_gain))
+    return move_a, move_b, gain, valid, ix
 
 
 def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray, *, nbs_cap: bool,
            tie_tol: float, min_gain: float, move_budget: float | None, want_trail: bool
            ) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """One round for a chunk of draws: returns the final voting positions and draw 0's trail."""
-    n, n_act, n_iss = x0.shape
-    nbs0 = _nbs(w, x0)
-    xs3 = x0.copy()
-    toward4 = np.zeros((n, n_act, n_act, n_iss))   # [k, b, u]: k moved on u towards b
-    rs: dict[str, Any] = {
-        "shape": (n_act, n_iss), "x3": x0, "x03": x0, "xs3": xs3, "w3": w,
-        "toward4": toward4, "sal": sal.reshape(-1), "w": w.reshape(-1), "x0": x0.reshape(-1),
-        "xs": xs3.reshape(-1), "nbs0": nbs0.reshape(-1),
-        "left0": (x0 < nbs0[:, None, :]).reshape(-1),
-        # toward, flat over (n, b, u, k) so that one index picks "k moved towards b on u"
-        "toward": np.moveaxis(toward4, 1, 3).reshape(-1),
-    }
-    _refresh(rs)
-    rows = np.arange(n)
+    """One round for a chunk of draws: returns the final voting positions and draw 0's trail.
+
+    Each step executes the best exchange of every draw that has one left, all draws at once.
+    The candidates still possible ("alive") of each draw sit in candidate order in a row of
+    (row, position) arrays: gain (-inf past the alive ones), trigger bitmask (0 past them) and
+    slot in the tables over the round's eligible candidates (round-constant terms, indices and
+    decide's bookkeeping of the planned moves: sum and last of a's moves on q and of b's on p,
+    see move_budget). Rows and positions are repacked as draws finish and candidates die.
+    Every operation is per draw, so a draw's result does not depend on the other draws.
+    """
+    n, n_act, _ = x0.shape
+    s = _State(x0, w)
     trail: list[dict[str, Any]] = []
-    gain = np.full((n, st.n), -np.inf)                      # -inf: not (or no longer) possible
-    # decide's bookkeeping of each candidate's planned moves (a on q, b on p), see move_budget:
-    # columns sum_a, last_a, sum_b, last_b
-    book = np.zeros((n, st.n, 4))
     if st.n == 0:
-        return xs3, trail
+        return s.positions(), trail
+    nbs0 = _nbs(w, x0)
+    left = x0 < nbs0[:, None, :]
     # candidates: both actors salient on both issues and on opposite sides of the NBS on both
-    sal3, left3 = sal, x0 < nbs0[:, None, :]
-    elig = np.ones((n, st.n), dtype=bool)
-    for u in (st.p, st.q):
-        elig &= (sal3[:, st.i, u] > 0) & (sal3[:, st.j, u] > 0)
-        elig &= left3[:, st.i, u] != left3[:, st.j, u]
-    er, ec = np.nonzero(elig)
-    ev = _evaluate(st, er, ec, rs, nbs_cap, min_gain)
-    gain[er, ec] = np.where(ev["valid"], ev["gain"], -np.inf)
-    book[er, ec] = np.stack([ev["move_a"], ev["move_a"], ev["move_b"], ev["move_b"]], axis=-1)
-    # roles fixed for the round: True where candidate's actor i demands p
-    i_dem = np.zeros((n, st.n), dtype=bool)
-    i_dem[er, ec] = ev["a"] == st.i[ec]
-    del ev, elig, er, ec
+    sal2, left2 = sal.reshape(n, -1), left.reshape(n, -1)
+    s_ip, s_iq, s_jp, s_jq = (np.take(sal2, c, axis=1) for c in (st.ip, st.iq, st.jp, st.jq))
+    elig = (s_ip > 0) & (s_iq > 0) & (s_jp > 0) & (s_jq > 0)
+    elig &= np.take(left2, st.ip, axis=1) != np.take(left2, st.jp, axis=1)
+    elig &= np.take(left2, st.iq, axis=1) != np.take(left2, st.jq, axis=1)
+    flat = np.flatnonzero(elig)
+    er = flat // st.n
+    ec = flat - er * st.n
+    # roles fixed for the round: 1 where the candidate's actor i demands p
+    col = ec + st.n * np.take(s_ip * s_jq >= s_jp * s_iq, flat)
+    del s_ip, s_iq, s_jp, s_jq, left, elig, flat
+    sv, ix = _static(st, s, sal.transpose(0, 2, 1).reshape(-1), nbs0, er, ec, col)
+    move_a, move_b, g, valid, _ = _evaluate(sv, ix, None, s, nbs_cap, min_gain)
+    keep = np.flatnonzero(valid)                            # the slots of the alive candidates
+    if len(keep) == 0:
+        return s.positions(), trail
+    book = np.stack([move_a, move_a, move_b, move_b])
+    er = er[keep]
+    alive = np.bincount(er, minlength=n)                    # alive candidates per row
+    width = int(alive.max())
+    at = er * width + np.arange(len(keep)) - (np.cumsum(alive) - alive)[er]
+    gain = np.full(n * width, -np.inf)
+    gain[at] = g[keep]
+    mask = np.zeros((n * width, st.n_words), dtype=np.uint64)
+    mask[at] = st.mask[col[keep]]
+    slot = np.zeros(n * width, dtype=np.intp)
+    slot[at] = keep
+    del er, ec, col, at, g, valid, keep
+    gain, mask, slot = gain.reshape(n, width), mask.reshape(n, width, -1), slot.reshape(n, width)
+    live = np.arange(n)                                     # draw of each row
     while True:
-        best = gain.max(axis=1)
-        active = best > min_gain
-        if not active.any():
+        n_on = np.count_nonzero(alive)
+        if n_on == 0:
             break
+        if n_on < _COMPACT * len(live) or alive.max() < _NARROW * width:
+            live, alive, gain, mask, slot, width = _repack(live, alive, gain, mask, slot)
+        best = gain.max(axis=1)
+        r = np.flatnonzero(alive)
         # tie rule: first candidate (fixed order) within a relative tie_tol of the best gain
-        pick = np.argmax(gain >= (best * (1.0 - tie_tol))[:, None], axis=1)
-        r = rows[active]
-        pk = pick[active]
-        e = _evaluate(st, r, pk, rs, nbs_cap, min_gain)
-        gain[r, pk] = -np.inf
-        a, b, p, q = e["a"], e["b"], e["p"], e["q"]
-        v = e["valid"]
-        xs3[r, b, p] += np.where(v, e["move_b"], 0.0)
-        xs3[r, a, q] += np.where(v, e["move_a"], 0.0)
-        toward4[r, b, a, p] = np.maximum(toward4[r, b, a, p], v)
-        toward4[r, a, b, q] = np.maximum(toward4[r, a, b, q], v)
-        rs["toward"] = np.moveaxis(toward4, 1, 3).reshape(-1)
-        _refresh(rs)
-        if want_trail and active[0] and v[0]:
-            trail.append({"actor": int(a[0]), "partner": int(b[0]), "issue_gives": int(q[0]),
-                          "issue_gets": int(p[0]), "moves_to": float(xs3[0, a[0], q[0]]),
-                          "partner_moves_to": float(xs3[0, b[0], p[0]]),
-                          "gain": float(e["gain"][0])})
+        pick = np.argmax(gain >= (best * (1.0 - tie_tol))[:, None], axis=1)[r]
+        rows = live[r]
+        sl = slot[r, pick]
+        move_a, move_b, g, v, ex_ix = _evaluate(sv, ix, sl, s, nbs_cap, min_gain)
+        gain[r, pick] = -np.inf
+        mask[r, pick] = 0
+        alive[r] -= 1
+        s.execute(ex_ix, move_a, move_b, v)
+        e_bp, e_aq = ex_ix[0], ex_ix[1]
+        off = rows * st.n_cells
+        c_bp, c_aq, c_ap, c_bq = (f - off for f in ex_ix[:4])
+        if want_trail and rows[0] == 0 and v[0]:
+            a, b = int(c_aq[0] % n_act), int(c_bp[0] % n_act)
+            p, q = int(c_bp[0] // n_act), int(c_aq[0] // n_act)
+            trail.append({"actor": a, "partner": b, "issue_gives": q, "issue_gets": p,
+                          "moves_to": float(s.xs[e_aq[0]]),
+                          "partner_moves_to": float(s.xs[e_bp[0]]), "gain": float(g[0])})
         # recompute the candidates affected by the executed exchange: those where a mover is an
         # executed mover on the same issue (its position changed), or where an actor demands the
         # issue an executed actor demanded (the NBS it may not be pushed past has moved)
-        aff = np.concatenate([st.table[a, p], st.table[a, q], st.table[b, p], st.table[b, q]],
-                             axis=1)
-        rr = r[:, None]
-        alive = gain[rr, aff] > -np.inf
-        idem = i_dem[rr, aff]
-        ci, cj, cp, cq = st.i[aff], st.j[aff], st.p[aff], st.q[aff]
-        na, nb = np.where(idem, ci, cj), np.where(idem, cj, ci)
-        ea, eb, ep, eq = a[:, None], b[:, None], p[:, None], q[:, None]
-        sup_a = ((na == ea) & (cq == eq)) | ((na == eb) & (cq == ep))
-        sup_b = ((nb == ea) & (cp == eq)) | ((nb == eb) & (cp == ep))
-        dem = (((nb == eb) & (cq == eq)) | ((na == eb) & (cp == eq))
-               | ((nb == ea) & (cq == ep)) | ((na == ea) & (cp == ep)))
-        trig = (sup_a | sup_b | dem) & alive
-        ti, tj = np.nonzero(trig)
-        if len(ti) == 0:
+        bits = np.zeros((len(live), st.n_words), dtype=np.uint64)
+        _set_bits(bits, (c_aq, c_bp, st.n_cells + c_ap, st.n_cells + c_bq), r)
+        if st.n_words == 1:
+            hit = (mask[:, :, 0] & bits) != 0
+        else:
+            hit = ((mask & bits[:, None, :]) != 0).any(axis=2)
+        at = np.flatnonzero(hit)
+        if len(at) == 0:
             continue
-        tr, tc = r[ti], aff[ti, tj]
-        # the same candidate can be listed twice (it shares two (actor, issue) cells): dedupe
-        _, first = np.unique(tr * st.n + tc, return_index=True)
-        tr, tc = tr[first], tc[first]
-        sa, sb = sup_a[ti, tj][first], sup_b[ti, tj][first]
-        ev = _evaluate(st, tr, tc, rs, nbs_cap, min_gain)
-        bk = book[tr, tc]
-        new_sa = np.where(sa, bk[:, 0], bk[:, 0] - bk[:, 1]) + ev["move_a"]
-        new_sb = np.where(sb & ~sa, bk[:, 2], bk[:, 2] - bk[:, 3]) + ev["move_b"]
-        ok = ev["valid"]
+        hr = at // width
+        he = np.empty(len(live), dtype=np.intp)
+        he[r] = np.arange(len(r))
+        he = he[hr]                                         # the hit's executed exchange
+        sl = slot.reshape(-1)[at]
+        move_a, move_b, g, valid, t_ix = _evaluate(sv, ix, sl, s, nbs_cap, min_gain)
+        # the candidate's mover is an executed mover on the same issue (a on q; b on p)
+        t_bp, t_aq, e_aq, e_bp = t_ix[0], t_ix[1], e_aq[he], e_bp[he]
+        sa = (t_aq == e_aq) | (t_aq == e_bp)
+        sb = (t_bp == e_aq) | (t_bp == e_bp)
+        sum_a, last_a, sum_b, last_b = np.take(book, sl, axis=1)
+        new_sa = np.where(sa, sum_a, sum_a - last_a) + move_a
+        new_sb = np.where(sb & ~sa, sum_b, sum_b - last_b) + move_b
+        ok = valid
         if move_budget is not None:
             ok = ok & (new_sa <= move_budget) & (new_sb <= move_budget)
-        gain[tr, tc] = np.where(ok, ev["gain"], -np.inf)
-        book[tr, tc] = np.stack([new_sa, ev["move_a"], new_sb, ev["move_b"]], axis=-1)
-    return xs3, trail
+        gain.reshape(-1)[at] = np.where(ok, g, -np.inf)
+        dead = at[~ok]
+        mask.reshape(-1, st.n_words)[dead] = 0
+        alive -= np.bincount(dead // width, minlength=len(live))
+        book[:, sl] = (new_sa, move_a, new_sb, move_b)
+    return s.positions(), trail
+
+
+def _repack(live: np.ndarray, alive: np.ndarray, gain: np.ndarray, mask: np.ndarray,
+            slot: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Drop the rows without alive candidates and move the alive ones to the left, in order."""
+    on = alive > 0
+    live, alive, gain, mask, slot = live[on], alive[on], gain[on], mask[on], slot[on]
+    n_words, width = mask.shape[2], int(alive.max())
+    at = np.flatnonzero(mask[:, :, 0] != 0 if n_words == 1 else (mask != 0).any(axis=2))
+    hr = at // gain.shape[1]
+    to = hr * width + np.arange(len(at)) - (np.cumsum(alive) - alive)[hr]
+    g2 = np.full(len(live) * width, -np.inf)
+    g2[to] = gain.reshape(-1)[at]
+    m2 = np.zeros((len(live) * width, n_words), dtype=np.uint64)
+    m2[to] = mask.reshape(-1, n_words)[at]
+    s2 = np.zeros(len(live) * width, dtype=np.intp)
+    s2[to] = slot.reshape(-1)[at]
+    return (live, alive, g2.reshape(-1, width), m2.reshape(len(live), width, n_words),
+            s2.reshape(-1, width), width)
 
 
 @register(
