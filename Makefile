@@ -26,7 +26,8 @@ $(VENV)/.installed-report: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-core $(VENV)/.installed-report
 	@mkdir -p $(OUT)
-	$(BIN)/detente analyze scenarios/ukraine-2025-02.yaml --json $(OUT)/ukraine-2025-02.json \
+	$(BIN)/detente analyze scenarios/ukraine-2025-02.yaml --draws 2000 --seed 2025 \
+		--backend processes --json $(OUT)/ukraine-2025-02.json \
 		--report $(OUT)/ukraine-2025-02.html
 	@echo
 	@echo "Outputs: $(OUT)/ukraine-2025-02.json (full results, JSON)"
@@ -36,6 +37,7 @@ demo: $(VENV)/.installed-core $(VENV)/.installed-report
 # Debian's postgresql if missing, starts a throwaway one, and stops it afterwards (unless
 # DETENTE_TEST_PG already names a server).
 test: $(VENV)/.installed-test
+	sh scripts/browser-deps.sh  # Debian's chromium for tests/test_browser.py (apt-get if missing)
 	sh scripts/pg-test-server.sh run $(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
