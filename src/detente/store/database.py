@@ -72,12 +72,20 @@ def default_url() -> str:
     env = os.environ.get(ENV_DB, "").strip()
     if env:
         return env
-    folder = os.environ.get(ENV_DATA_DIR, "").strip()
-    if not folder:
-        import platformdirs
+    return "sqlite:///" + str(data_dir() / DB_FILE)
 
-        folder = platformdirs.user_data_dir("detente", appauthor=False)
-    return "sqlite:///" + str(Path(folder).expanduser() / DB_FILE)
+
+def data_dir(folder: str | os.PathLike[str] | None = None) -> Path:
+    """detente's data folder (run history, web workspace): ``folder``, else
+    ``$DETENTE_DATA_DIR``, else the user's data folder (``platformdirs.user_data_dir``)."""
+    if folder is not None and str(folder).strip():
+        return Path(folder).expanduser()
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("detente", appauthor=False))
 
 
 def resolve_url(url: str | None = None) -> URL:

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..errors import DetenteError, ScenarioError
+from ..store.database import data_dir
 from .jobs import JobRunner
 from .reports import ReportCache
 from .security import MAX_BODY, Guard
@@ -35,19 +36,6 @@ log = logging.getLogger("detente.web")
 
 MAX_DRAWS = 200_000
 """Most draws one run from the web app may ask for."""
-
-
-def data_dir(folder: str | os.PathLike[str] | None = None) -> Path:
-    """The app's data folder: ``folder``, else ``$DETENTE_DATA_DIR``, else the user's data
-    folder (``platformdirs.user_data_dir("detente")``) — the run history's default folder."""
-    if folder is not None and str(folder).strip():
-        return Path(folder).expanduser()
-    env = os.environ.get("DETENTE_DATA_DIR", "").strip()
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("detente", appauthor=False))
 
 
 @dataclass
