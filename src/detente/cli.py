@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
-import os
 import re
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 from typing import Annotated, Optional
@@ -23,6 +21,7 @@ import typer
 from rich.console import Console
 
 from ._version import __version__
+from .atomic import write_text_atomic
 from .errors import DetenteError, ScenarioError
 from .store.cli import RunRecorder, runs_app
 
@@ -85,49 +84,18 @@ def _root(
     """detente: numbers and reasons for negotiations."""
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so a reader never sees it half-written and a failure loses nothing.
-
-    A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written to directly: it is
-    never replaced by a regular file.
-    """
+    """Write a file so a reader never sees it half-written and a failure loses nothing
+    (:func:`detente.atomic.write_text_atomic`), creating its folder if needed."""
     path = Path(path)
-    try:
-        special = path.exists() and not path.is_file() and not path.is_dir()
-    except OSError:
-        special = False
-    if special:
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as e:
-            raise OutputError(f"cannot write {path}: {e.strerror}") from None
-        return
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(f"cannot create the folder {directory}: {e.strerror}") from None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        write_text_atomic(path, text)
     except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror}") from None
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise OutputError(f"cannot write {path}: {e.strerror}") from None
 
 

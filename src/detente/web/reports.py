@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import write_text_atomic
 from ..errors import DetenteError
 
 if TYPE_CHECKING:
@@ -82,16 +82,6 @@ class ReportCache:
         path = self._path(run_id)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.folder)
+            write_text_atomic(path, html)
         except OSError as e:
-            raise DetenteError(f"cannot cache the report in {self.folder}: {e.strerror}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(html)
-            os.replace(tmp, path)
-        except OSError as e:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
             raise DetenteError(f"cannot cache the report in {self.folder}: {e.strerror}") from None

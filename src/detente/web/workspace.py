@@ -18,13 +18,13 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text_atomic
 from ..errors import DetenteError, Problem, ScenarioError
 
 __all__ = [
@@ -289,20 +289,8 @@ class Workspace:
 
     def _write(self, path: Path, text: str) -> None:
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            write_text_atomic(path, text, fsync=True, newline="")
         except OSError as e:
-            raise WorkspaceError(f"cannot write to the workspace: {e.strerror}", 500) from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except OSError as e:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
             raise WorkspaceError(f"cannot write {path.name}: {e.strerror}", 500) from None
 
 
