@@ -410,3 +410,64 @@ def test_frontier_points_of_a_logroll_are_its_three_vertices():
     x, u = frontier_points(w, p, np.array([0.5, 0.5]), np.array([True, True]))
     assert sorted(map(tuple, x.tolist())) == [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0)]
     np.testing.assert_allclose(sorted(map(tuple, u.tolist())), [(0.0, 1.0), (0.8, 0.8), (1.0, 0.0)])
+
+
+# --------------------------------------------------------------------------- batch independence
+def _singular_batch(n: int, seed: int):
+    """n random three-member problems; row 0 is the non-unique optimum above, whose Newton
+    system turns singular near the optimum (the solver adds a ridge to that row)."""
+    rng = np.random.default_rng(seed)
+    w, p, d, q = B.random_problems(rng, n, 3, 2)
+    w[0] = 0.5
+    p[0] = [[1.0, 0.5], [0.0, 0.0], [0.0, 0.0]]
+    d[0], q[0] = [0.75, 0.0, 0.0], [1.0, 1.0]
+    return w, p, d, q, np.ones((n, 2), bool)
+
+
+def test_a_draw_gets_exactly_what_it_gets_alone_even_next_to_a_singular_one(monkeypatch):
+    from detente.bargain import solver
+
+    n = 12
+    w, p, d, q, free = _singular_batch(n, 81)
+    probes = []
+    real_det = np.linalg.det  # the solver's probe for which draws' systems are singular
+    monkeypatch.setattr(np.linalg, "det", lambda a: probes.append(len(a)) or real_det(a))
+    x, z = core.nash(w, p, d, q, free, np.ones((n, 3)))
+    xk, a = core.kalai_smorodinsky(w, p, d, q, free)
+    assert probes, "the degenerate row no longer makes the Newton system singular"
+    assert solver.CHUNK >= n * 3 * 2  # one batch
+    for i in range(n):
+        r = slice(i, i + 1)
+        xi, zi = core.nash(w[r], p[r], d[r], q[r], free[r], np.ones((1, 3)))
+        xki, ai = core.kalai_smorodinsky(w[r], p[r], d[r], q[r], free[r])
+        for alone, batch in ((xi, x), (zi, z), (xki, xk), (ai, a)):
+            np.testing.assert_array_equal(alone, batch[r], err_msg=f"draw {i}")
+
+
+def test_solving_in_chunks_changes_nothing(monkeypatch):
+    from detente.bargain import solver
+
+    rng = np.random.default_rng(82)
+    n = 700
+    w, p, d, q = B.random_problems(rng, n, 4, 3)
+    free = rng.random((n, 3)) > 0.2
+    alpha = rng.uniform(0.5, 2.0, (n, 4))
+    side = B.slack_side(n, 3)
+    whole = core.nash(w, p, d, q, free, alpha, side)
+    monkeypatch.setattr(solver, "CHUNK", 1)  # chunks of 256 draws
+    chunked = core.nash(w, p, d, q, free, alpha, side)
+    np.testing.assert_array_equal(whole[0], chunked[0])
+    np.testing.assert_array_equal(whole[1], chunked[1])
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 7, 8, 9, 16, 24, 31, 129, 300])
+def test_pairwise_sum_adds_in_numpys_order(count):
+    # the solver sums over members and issues with the draw axis last; the order must be
+    # numpy's own for a sum over a contiguous axis, so that results do not depend on layout
+    from detente.bargain.solver import pairwise_sum
+
+    rng = np.random.default_rng(count)
+    a = rng.standard_normal((count, 64)) * 10.0 ** rng.uniform(-8, 4, (count, 64))
+    expect = np.ascontiguousarray(a.T).sum(axis=1)
+    np.testing.assert_array_equal(pairwise_sum(a), expect)
+    np.testing.assert_array_equal(pairwise_sum(list(a)), expect)

@@ -5,7 +5,7 @@ and the definitions: the deal is individually rational, veto margins are U_v(dea
 a deal holds when a zone exists and every veto player whose issues it moves accepts it,
 the holding deal is accepted by every veto player whose issues it moves, and the linkage
 gain is the package's utility minus the issue-by-issue outcome's. Then the contract tests
-(STYLE §6): determinism and "N = 1 equals a slice of N = 200". Last, a small scenario built
+(STYLE §6): determinism and "N = 1 equals a slice of N = 200" (exactly). Last, a small scenario built
 inline whose answers are worked out by hand.
 """
 
@@ -235,19 +235,33 @@ def test_deterministic(scenario):
 def test_one_draw_equals_a_slice_of_many(scenario):
     draws = sample(scenario, 200, seed=1)
     many = bargain_tables(scenario, draws)
-    tables = {t.id: t for t in scenario.tables}
     for k in (0, 57, 199):
         one = bargain_tables(scenario, draws[k:k + 1])
         for tid in many:
-            # the exact frontier (two members, no side constraints: everything but the
-            # holding deal) must match to rounding; the interior-point solver to its tolerance
-            exact = len(tables[tid].members) == 2
+            # every path (exact frontier, 1-D search, interior point) computes each draw on
+            # its own: the draw alone gets exactly its row of the batch
             big, small = _arrays(many[tid]), _arrays(one[tid])
             for key, arr in big.items():
-                tol = 1e-12 if exact and not key.startswith("holding") else 1e-7
-                np.testing.assert_allclose(np.asarray(small[key], float),
-                                           np.asarray(arr[k:k + 1], float), rtol=0, atol=tol,
-                                           err_msg=f"{tid} {key} draw {k}")
+                np.testing.assert_array_equal(small[key], arr[k:k + 1],
+                                              err_msg=f"{tid} {key} draw {k}")
+
+
+def test_holding_search_skips_only_variants_that_cannot_win(scenario, monkeypatch):
+    # two-member tables skip a variant for the draws where the exact bound (no side
+    # constraints) cannot beat the best so far; without the bound the answers are the same
+    from detente.bargain import tables as tables_mod
+
+    draws = sample(scenario, 150, seed=4)
+    pruned = bargain_tables(scenario, draws)
+    monkeypatch.setattr(tables_mod, "_nash_bound",
+                        lambda w, p, d, q, free: np.full(w.shape[0], np.inf))
+    full = bargain_tables(scenario, draws)
+    for tid in pruned:
+        a, b = pruned[tid].holding, full[tid].holding
+        np.testing.assert_array_equal(a.exists, b.exists)
+        np.testing.assert_array_equal(a.strategy, b.strategy)
+        np.testing.assert_array_equal(a.deal.x, b.deal.x)
+        assert a.strategies == b.strategies
 
 
 def test_flagship_tables_have_answers():

@@ -217,3 +217,25 @@ def test_pawn_reproduces_the_published_ishigami_indices():
     mean = np.mean(got, axis=0)
     np.testing.assert_allclose(mean, [0.50, 0.16, 0.29], atol=0.05)
     assert mean[0] > mean[2] > mean[1]  # the published ranking
+
+
+def test_holding_strategies_from_different_chunks_are_united_and_remapped():
+    """With more than three scoped veto players the strategies searched depend on the draws;
+    chunks with different lists join into one canonical list, every index remapped."""
+    from detente.bargain.tables import Deal, HoldingDeal
+
+    def deal(n):
+        return Deal("nash (holding)", np.arange(2 * n, dtype=float).reshape(n, 2),
+                    np.zeros((n, 2)), np.zeros((n, 2)))
+
+    every = ("a", "b", "c", "d")
+    p1 = HoldingDeal(np.array([True, False]), deal(2), every, np.array([1, -1]),
+                     ((), every, ("b",)))
+    p2 = HoldingDeal(np.array([True, True]), deal(2), (), np.array([2, 0]),
+                     ((), every, ("c",)))
+    m = merge([p1, p2])
+    assert m.strategies == ((), ("b",), ("c",), every)
+    assert m.strategy.tolist() == [3, -1, 2, 0]
+    assert [m.strategies[i] if i >= 0 else None for i in m.strategy] == [
+        every, None, ("c",), ()]
+    assert m.deal.x.shape == (4, 2) and m.avoided == every

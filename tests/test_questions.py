@@ -103,3 +103,34 @@ def test_timelines_are_reported_month_by_month():
     assert len(tl["zone_share"]) == 3 and all(0 <= v <= 1 for v in tl["holds_share"])
     zone = a.timelines["talks"].zone
     assert a.questions[0].probability == zone.any(axis=1).mean()
+
+
+@pytest.mark.parametrize("drift", [False, True])
+def test_timeline_reuses_month_zero_and_months_without_drift(drift):
+    # month 0 is the table's own analysis (not solved again); without drift every month is
+    # month 0 (copied). Both must be exactly what solving the month on its own gives.
+    from detente import sample
+    from detente.bargain import bargain_tables
+    from detente.timeline import table_timeline
+
+    no_deal = {"ru": {"cost": 0.1, "expects": {"territory": 60}}}
+    if drift:
+        no_deal = {"ru": {"cost": 0.1, "drift": 0.02}, "us": {"drift": -0.01}}
+    s = _scenario(tables=[{"id": "talks", "members": ["us", "ru"]},
+                          {"id": "all", "members": ["us", "ru", "ua"]}], no_deal=no_deal)
+    d = sample(s, 40, seed=5)
+    tables = bargain_tables(s, d)
+    for tid, res in tables.items():
+        reused = table_timeline(s, d, tid, 2, known=res)
+        fresh = table_timeline(s, d, tid, 2)
+        month2 = table_timeline(s, d, tid, np.array([2.0]))
+        np.testing.assert_array_equal(reused.deal[:, 0], res.deal.x)
+        np.testing.assert_array_equal(reused.zone_value[:, 0], res.zone_value)
+        for got in (reused, fresh):
+            np.testing.assert_array_equal(got.deal, fresh.deal)
+            np.testing.assert_array_equal(got.zone_value, fresh.zone_value)
+            np.testing.assert_array_equal(got.holds, fresh.holds)
+            for a in got.accepts:
+                np.testing.assert_array_equal(got.accepts[a], fresh.accepts[a])
+            np.testing.assert_array_equal(got.deal[:, 2], month2.deal[:, 0])
+            np.testing.assert_array_equal(got.zone_value[:, 2], month2.zone_value[:, 0])

@@ -98,7 +98,8 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
     horizon: dict[str, float] = {}
     for q in scenario.questions:
         _months_needed(q.when, horizon)
-    timelines = {tid: table_timeline(scenario, draws, tid, int(math.ceil(m)))
+    timelines = {tid: table_timeline(scenario, draws, tid, int(math.ceil(m)),
+                                     known=tables.get(tid))
                  for tid, m in horizon.items()}
     if timelines_out is not None:
         timelines_out.update(timelines)

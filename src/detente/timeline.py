@@ -8,7 +8,10 @@ who accepts it and whether it holds (every veto player off the table whose
 issues it moves accepts). From these: the first month a zone exists and the
 first month the deal holds (NaN: not within the horizon).
 
-All months are solved in one batch (draws × months along the batch axis).
+All months are solved in one batch (draws × months along the batch axis); month 0 is taken
+from the table's own analysis when it is given, and a month whose no-deal values equal the
+month before's (no drift) copies its answer. Each draw's answer is its own: the solvers'
+results do not depend on the other rows of the batch.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from .bargain import core
 from .bargain.core import ZONE_TOL
-from .bargain.tables import VETO_TOL, deal_holds, veto_checks
+from .bargain.tables import VETO_TOL, TableResult, deal_holds, veto_checks
 from .scenario.draws import Draws
 from .scenario.schema import Scenario
 from .utility import no_deal_values, utility_weights
@@ -54,8 +57,13 @@ class TableTimeline:
 
 
 def table_timeline(scenario: Scenario, draws: Draws, table_id: str,
-                   months: np.ndarray | int) -> TableTimeline:
-    """The table's zone, deal, acceptance and holding for each month (0 … H if an int)."""
+                   months: np.ndarray | int, *, known: TableResult | None = None
+                   ) -> TableTimeline:
+    """The table's zone, deal, acceptance and holding for each month (0 … H if an int).
+
+    ``known``: the table's :func:`~detente.bargain.bargain_tables` result for the same draws;
+    its zone value and deal are month 0's (checked: same no-deal values), not solved again.
+    """
     t = np.arange(int(months) + 1, dtype=float) if np.ndim(months) == 0 else np.asarray(
         months, dtype=float)
     table = next(tb for tb in scenario.tables if tb.id == table_id)
@@ -63,26 +71,40 @@ def table_timeline(scenario: Scenario, draws: Draws, table_id: str,
     wall = utility_weights(draws.salience)
     dall = no_deal_values(draws, t)  # (N, A, T)
     idx = [draws.actors.index(a) for a in table.members]
+    k, m = len(idx), draws.status_quo.shape[1]
+    w, p, q = wall[:, idx], draws.position[:, idx], draws.status_quo
+    dm = dall[:, idx, :]  # (N, K, T)
+    free = (w > 0).any(axis=1)
+    x, z = np.full((n, n_t, m), np.nan), np.full((n, n_t), np.nan)
+    have = np.zeros((n, n_t), bool)
+    if known is not None and n_t and t[0] == 0.0 and np.array_equal(known.no_deal, dm[:, :, 0]):
+        x[:, 0], z[:, 0], have[:, 0] = known.deal.x, known.zone_value, True
+    # a month whose members' no-deal values are those of the month before has its answer
+    same = np.zeros((n, n_t), bool)
+    same[:, 1:] = (dm[:, :, 1:] == dm[:, :, :-1]).all(axis=1)
+    di, ti = np.nonzero(~have & ~same)  # the (draw, month) problems left, in one batch
+    if di.size:
+        x[di, ti], z[di, ti] = core.nash(w[di], p[di], dm[di, :, ti], q[di], free[di],
+                                         np.ones((di.size, k)))
+    for j in range(1, n_t):
+        c = same[:, j]
+        x[c, j], z[c, j] = x[c, j - 1], z[c, j - 1]
     # batch rows: (draw, month), draw-major
     rep = lambda a: np.repeat(a, n_t, axis=0)  # noqa: E731
-    w, p = rep(wall[:, idx]), rep(draws.position[:, idx])
-    d = np.moveaxis(dall[:, idx, :], 2, 1).reshape(n * n_t, len(idx))
-    q = rep(draws.status_quo)
-    free = (w > 0).any(axis=1)
-    x, z = core.nash(w, p, d, q, free, np.ones((n * n_t, len(idx))))
+    x, z = x.reshape(n * n_t, m), z.reshape(n * n_t)
     zone = z > ZONE_TOL
     d_all = np.moveaxis(dall, 2, 1).reshape(n * n_t, -1)  # (rows, A)
     u_all = core.utilities(rep(wall), rep(draws.position), np.nan_to_num(x))
     accepts_all = (u_all >= d_all - VETO_TOL) & zone[:, None]
     vetoes = [(imp.actor, None if imp.issues is None else list(imp.issues))
               for imp in scenario.implementation if imp.actor not in table.members]
-    checks = veto_checks(x, draws.actors, rep(draws.position), rep(wall), d_all, q, vetoes,
+    checks = veto_checks(x, draws.actors, rep(draws.position), rep(wall), d_all, rep(q), vetoes,
                          np.array(draws.issues))
     holds = deal_holds(zone, checks)
     shape = (n, n_t)
     return TableTimeline(
         table=table_id, months=t, zone=zone.reshape(shape), zone_value=z.reshape(shape),
         deal=x.reshape(n, n_t, -1),
-        accepts={a: accepts_all[:, k].reshape(shape) for k, a in enumerate(draws.actors)},
+        accepts={a: accepts_all[:, i].reshape(shape) for i, a in enumerate(draws.actors)},
         holds=holds.reshape(shape),
     )

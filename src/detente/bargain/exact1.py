@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .solver import pairwise_sum
+
 __all__ = ["gains_1d", "nash1", "zone1"]
 
 _PHI = (np.sqrt(5.0) - 1.0) / 2.0
@@ -31,8 +33,21 @@ def gains_1d(w, p, d, q, j):
     return const, wj, pj
 
 
+def _cols(const, wj, pj):
+    """The per-row constants with the member axis first ((K, N): sums and minima over members
+    are then vector operations)."""
+    return tuple(np.ascontiguousarray(a.T) for a in (const, wj, pj))
+
+
 def _g(const, wj, pj, x):
-    return const - wj * np.abs(x[:, None] - pj)
+    return const - wj * np.abs(x - pj)
+
+
+def _min(g):
+    out = g[0]
+    for row in g[1:]:
+        out = np.minimum(out, row)
+    return out
 
 
 def _golden(f, lo, hi):
@@ -57,10 +72,10 @@ def _golden(f, lo, hi):
 
 def zone1(w, p, d, q, j):
     """(z, x): max over the free issue of the smallest gain; x is the full package (N, I)."""
-    const, wj, pj = gains_1d(w, p, d, q, j)
+    const, wj, pj = _cols(*gains_1d(w, p, d, q, j))
     n = w.shape[0]
-    xs = _golden(lambda x: _g(const, wj, pj, x).min(axis=1), np.zeros(n), np.ones(n))
-    z = _g(const, wj, pj, xs).min(axis=1)
+    xs = _golden(lambda x: _min(_g(const, wj, pj, x)), np.zeros(n), np.ones(n))
+    z = _min(_g(const, wj, pj, xs))
     x = q.copy()
     x[np.arange(n), j] = xs
     return z, x
@@ -70,14 +85,14 @@ def nash1(w, p, d, q, j, alpha, nmembers: int):
     """The Nash point over one free issue; the first ``nmembers`` terms are bargainers, the
     rest side constraints (gain ≥ 0). Returns the package (N, I); rows without a strictly
     acceptable point are NaN."""
-    const, wj, pj = gains_1d(w, p, d, q, j)
+    const, wj, pj = _cols(*gains_1d(w, p, d, q, j))
     n = w.shape[0]
-    zfun = lambda x: _g(const, wj, pj, x).min(axis=1)  # noqa: E731
+    zfun = lambda x: _min(_g(const, wj, pj, x))  # noqa: E731
     xz = _golden(zfun, np.zeros(n), np.ones(n))
     ok = zfun(xz) > 0
 
     def feasible(x):
-        return (_g(const, wj, pj, x) > 0).all(axis=1)
+        return np.logical_and.reduce(_g(const, wj, pj, x) > 0, axis=0)
 
     def edge(inside, outside):
         # bisection for the boundary of the acceptable interval between two points
@@ -91,14 +106,16 @@ def nash1(w, p, d, q, j, alpha, nmembers: int):
 
     lo = np.where(feasible(np.zeros(n)), 0.0, edge(xz, np.zeros(n)))
     hi = np.where(feasible(np.ones(n)), 1.0, edge(xz, np.ones(n)))
+    cm, wm, pm = const[:nmembers], wj[:nmembers], pj[:nmembers]
+    am = np.ascontiguousarray(np.asarray(alpha, dtype=float).T)
 
     def slope(x):
         # derivative of Σ α_k log G_k (concave, so decreasing in x); inside [lo, hi] every
         # G_k > 0. A kink counts as zero slope for that member (bisection still converges).
-        g = _g(const, wj, pj, x)[:, :nmembers]
-        dg = -wj[:, :nmembers] * np.sign(x[:, None] - pj[:, :nmembers])
+        g = _g(cm, wm, pm, x)
+        dg = -wm * np.sign(x - pm)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (alpha * np.where(g > 0, dg / g, 0.0)).sum(axis=1)
+            return pairwise_sum(am * np.where(g > 0, dg / g, 0.0))
 
     # Bisection on the sign of the slope, not golden-section on the value: near a smooth
     # maximum the value is flat to rounding within ~1e-8 of the optimum, the slope is not.

@@ -21,6 +21,7 @@ acceptance; take the feasible variant with the highest Nash product (at most
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -29,9 +30,10 @@ import numpy as np
 from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
 from ..utility import no_deal_values, utility_weights
-from . import core
+from . import core, exact2
 from .core import ZONE_TOL, Side
 from .linkage import LinkageResult, linkage_solve
+from .solver import pairwise_sum
 
 __all__ = ["Deal", "HoldingDeal", "TableResult", "VetoCheck", "bargain_tables"]
 
@@ -40,6 +42,8 @@ VETO_TOL = 1e-9
 TOUCH_TOL = 1e-6
 """A deal touches an issue when it moves it more than this (normalised units)."""
 MAX_ENUMERATED_VETOES = 3
+BOUND_SLACK = 1e-13
+"""Rounding allowance when a variant's Nash product is compared with its exact upper bound."""
 ZONE_SHARE_POINTS = 1024
 """Sobol points per draw for the share of acceptable packages (error ~1/1024 for smooth sets)."""
 
@@ -77,6 +81,28 @@ class HoldingDeal:
     strategy: np.ndarray  # (N,) int: index into ``strategies``
     strategies: tuple[tuple[str, ...], ...]  # each: the veto players avoided
 
+    @classmethod
+    def concat(cls, parts: list[HoldingDeal]) -> HoldingDeal:
+        """Join chunks of draws: their strategies (which can differ when many veto players
+        are scoped) are united in canonical order and each chunk's indices mapped onto it."""
+        allsets = _canonical({s for p in parts for s in p.strategies})
+        at = {s: i for i, s in enumerate(allsets)}
+        strategy = np.concatenate([
+            np.where(p.strategy >= 0, np.array([at[s] for s in p.strategies] + [-1])[p.strategy],
+                     -1) for p in parts])
+        deal = Deal(parts[0].deal.method, *(np.concatenate([getattr(p.deal, f) for p in parts])
+                                            for f in ("x", "utility", "gain")))
+        return cls(np.concatenate([p.exists for p in parts]), deal, parts[0].avoided, strategy,
+                   tuple(allsets))
+
+
+def _canonical(strategies) -> list[tuple[str, ...]]:
+    """Strategies (sets of veto players avoided) in a fixed order: by size, then by the veto
+    players' order (taken from the largest strategy, which lists every scoped veto player)."""
+    strategies = list(strategies)
+    order = max(strategies, key=len) if strategies else ()
+    return sorted(strategies, key=lambda s: (len(s), [order.index(a) for a in s]))
+
 
 @dataclass(frozen=True, eq=False)
 class TableResult:
@@ -102,10 +128,16 @@ class TableResult:
         return self.deals["nash"]
 
 
+@functools.lru_cache(maxsize=8)
 def _sobol(dim: int, m: int) -> np.ndarray:
+    """The first 2**m points of the unscrambled Sobol sequence after the all-zero one (cached,
+    read-only)."""
     from scipy.stats import qmc
 
-    return qmc.Sobol(d=dim, scramble=False).random_base2(m)[1:] if dim else np.zeros((0, 0))
+    pts = qmc.Sobol(d=dim, scramble=False).random_base2(m + 1)[1: 2**m + 1] if dim else (
+        np.zeros((0, 0)))
+    pts.setflags(write=False)
+    return pts
 
 
 def zone_share(w, p, d, q, free_issues: np.ndarray, *, points: int | None = None) -> np.ndarray:
@@ -115,23 +147,33 @@ def zone_share(w, p, d, q, free_issues: np.ndarray, *, points: int | None = None
     unscrambled Sobol sequence (scipy.stats.qmc), the same points for every draw,
     so a draw's share does not depend on how many draws are run.
     """
-    n, k, m = w.shape
+    n, k, _ = w.shape
     fi = np.flatnonzero(free_issues)
     if fi.size == 0:
         return np.zeros(n)
     if points is None:
         points = ZONE_SHARE_POINTS
-    mexp = int(np.log2(points))
-    pts = _sobol(fi.size, mexp + 1)[: 2**mexp]  # skip the all-zero first point
+    pts = _sobol(fi.size, int(np.log2(points)))  # skips the all-zero first point
+    npts, nf = pts.shape
+    cols = [np.ascontiguousarray(pts[:, c]) for c in range(nf)]
     share = np.zeros(n)
-    chunk = max(1, int(2e7 // (len(pts) * k * m)))
+    chunk = max(1, 2**17 // (npts * k))  # draws per pass: the work arrays stay in cache
     fixed_u = (w * (1.0 - np.abs(q[:, None, :] - p)))[:, :, ~free_issues].sum(axis=2)  # (N, K)
     for s in range(0, n, chunk):
         sl = slice(s, s + chunk)
-        uu = fixed_u[sl][:, :, None] + (
-            w[sl][:, :, None, fi] * (1.0 - np.abs(pts[None, None] - p[sl][:, :, None, fi]))
-        ).sum(axis=3)
-        share[sl] = (uu >= d[sl][:, :, None]).all(axis=1).mean(axis=1)
+        ws, ps = w[sl], p[sl]
+        # U_k at every point: each free issue's term w·(1 − |point − p|) (issue, draw, member,
+        # point), summed over issues in numpy's pairwise order, on top of the fixed issues' part
+        terms = np.empty((nf, ws.shape[0], k, npts))
+        for c, j in enumerate(fi):
+            tc = terms[c]
+            np.subtract(cols[c], ps[:, :, j, None], out=tc)
+            np.abs(tc, out=tc)
+            np.subtract(1.0, tc, out=tc)
+            np.multiply(ws[:, :, j, None], tc, out=tc)
+        uu = fixed_u[sl][:, :, None] + pairwise_sum(terms)
+        ok = uu >= d[sl][:, :, None]
+        share[sl] = np.logical_and.reduce(ok, axis=1).mean(axis=1)
     return share
 
 
@@ -170,6 +212,12 @@ def deal_holds(zone: np.ndarray, checks: tuple[VetoCheck, ...]) -> np.ndarray:
     return holds
 
 
+def _nash_bound(w, p, d, q, free) -> np.ndarray:
+    """Two members: the largest log Nash product (equal weights) without side constraints
+    (exact frontier), an upper bound on it with side constraints; −inf where no zone."""
+    return exact2.nash2(exact2.frontier2(w, p, q, free), d, np.ones((w.shape[0], 2)))[0]
+
+
 def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall, deal_x, holds,
              checks) -> HoldingDeal:
     n, k, m = w.shape
@@ -196,30 +244,43 @@ def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall, deal_x,
         best_s[sel] = subsets.index(avoid)
         best_val[sel] = np.inf
         best_x[sel] = deal_x[sel]
-    for si, avoid in enumerate(search):
+    # The search runs only for the draws where the table's deal does not hold (each draw's
+    # solution is its own, whatever else is in the batch). With two members, the Nash product
+    # under side constraints is at most the one without them (the exact frontier): a variant
+    # is not solved for the draws where even that cannot beat the best variant so far.
+    rows = np.flatnonzero(~holds)
+    ws, ps, ds, qs = w[rows], p[rows], d[rows], q[rows]
+    for si, avoid in enumerate(search if rows.size else ()):
         fix = np.zeros(m, bool)
         for a, s in vetoes:
             if a in avoid:
                 fix |= np.isin(issues, s)
-        fr = free & ~fix[None, :]
+        fr = free[rows] & ~fix[None, :]
+        sel = np.arange(rows.size)
+        if k == 2:
+            sel = np.flatnonzero(_nash_bound(ws, ps, ds, qs, fr) > best_val[rows] + 1e-12
+                                 - BOUND_SLACK)
+            if not sel.size:
+                continue
+        r = rows[sel]
         need = [a for a, _ in vetoes if a not in avoid]
         idx = [draws.actors.index(a) for a in need]
-        side = Side(wall[:, idx], draws.position[:, idx], dall[:, idx]) if idx else None
-        if not fr.any():
-            continue
-        x, z = core.nash(w, p, d, q, fr, np.ones((n, k)), side)
-        g = core.utilities(w, p, np.nan_to_num(x)) - d
+        side = Side(wall[r][:, idx], draws.position[r][:, idx], dall[r][:, idx]) if idx else None
+        x, z = core.nash(ws[sel], ps[sel], ds[sel], qs[sel], fr[sel], np.ones((r.size, k)), side)
+        g = core.utilities(ws[sel], ps[sel], np.nan_to_num(x)) - ds[sel]
         with np.errstate(divide="ignore", invalid="ignore"):
             val = np.where((z > ZONE_TOL) & (g > 0).all(axis=1),
                            np.log(np.where(g > 0, g, 1.0)).sum(axis=1), -np.inf)
-        better = ~holds & (val > best_val + 1e-12)
-        best_val = np.where(better, val, best_val)
-        best_x = np.where(better[:, None], x, best_x)
-        best_s = np.where(better, si, best_s)
+        better = val > best_val[r] + 1e-12
+        best_val[r] = np.where(better, val, best_val[r])
+        best_x[r] = np.where(better[:, None], x, best_x[r])
+        best_s[r] = np.where(better, si, best_s[r])
     exists = best_s >= 0
     deal = _deal("nash (holding)", np.where(exists[:, None], best_x, np.nan), w, p, d)
     avoided = subsets[best_s[0]] if exists[0] else ()
-    return HoldingDeal(exists, deal, tuple(avoided), best_s, tuple(tuple(s) for s in subsets))
+    canon = _canonical(tuple(s) for s in subsets)  # the same order whatever the batch
+    remap = np.array([canon.index(tuple(s)) for s in subsets] + [-1])
+    return HoldingDeal(exists, deal, tuple(avoided), remap[best_s], tuple(canon))
 
 
 def bargain_tables(scenario: Scenario, draws: Draws, *, months: float = 0.0) -> dict[str, TableResult]:
