@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,18 +19,27 @@ import numpy as np
 
 from . import __version__
 from .bargain import TableResult, bargain_tables
-from .bargain.summary import stat, table_to_dict
+from .bargain.summary import table_to_dict
+from .digest import ALPHA, Collect, Digests, Exact, Merger
 from .forecast import registry
 from .forecast.registry import ForecastResult
 from .labels import describe
-from .montecarlo import Progress, merge, plan_chunks, run_chunks
+from .montecarlo import Progress, first_draws, merge, plan_chunks, run_chunks
 from .questions import evaluate_questions, wilson_interval
 from .random import SeedLike, as_seed_sequence
 from .scenario.draws import BLOCK, Draws, point_draws, sample
 from .scenario.schema import Scenario
 from .utility import no_deal_values, utility, utility_weights
 
-__all__ = ["Analysis", "analyze", "fingerprint"]
+__all__ = ["SENSITIVITY_SAMPLE", "STREAM_ABOVE", "Analysis", "analyze", "fingerprint"]
+
+STREAM_ABOVE = 200_000
+"""``analyze(stream=None)`` streams runs of more draws than this."""
+STREAM_CHUNK_BLOCKS = 4
+"""A streamed run's default chunks: at most 4 blocks (4,096 draws; the flagship needs about
+0.6 GB per worker for them, against 2 GB for 16 blocks)."""
+SENSITIVITY_SAMPLE = 20_000
+"""A streamed run ranks the drivers (sensitivity) on its first this-many draws."""
 
 
 def fingerprint(scenario: Scenario) -> str:
@@ -40,7 +50,13 @@ def fingerprint(scenario: Scenario) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Analysis:
-    """Everything one run produced, and how: inputs' fingerprint, seed, draws, version."""
+    """Everything one run produced, and how: inputs' fingerprint, seed, draws, version.
+
+    In a streamed run (``analyze(stream=True)``) only digests of the draws are kept
+    (``digests``): the per-draw arrays (``inputs``, ``forecasts``, ``tables``, ``timelines``,
+    ``status_quo_utility``, ``no_deal``) then hold draw 0 only, questions carry their counts
+    but no per-draw ``truth``, and :meth:`to_dict` answers from the digests.
+    """
 
     scenario: Scenario = field(repr=False)
     fingerprint: str
@@ -57,6 +73,7 @@ class Analysis:
     sensitivity: Any = field(default=None, repr=False)
     timelines: dict[str, Any] = field(default_factory=dict, repr=False)
     seconds: float = field(default=0.0, compare=False)
+    digests: dict[str, Any] | None = field(default=None, repr=False)
 
     def forecast_user(self, model: str) -> np.ndarray:
         """A model's outcome (N, I) on the issues' own scales."""
@@ -71,79 +88,106 @@ class Analysis:
         with np.errstate(invalid="ignore"):
             return np.nanmean(stack, axis=0), np.nanmax(stack, axis=0) - np.nanmin(stack, axis=0)
 
+    @property
+    def streamed(self) -> bool:
+        """True when the draws were summarised chunk by chunk (``analyze(stream=True)``)."""
+        return self.digests is not None
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary: every number in the issues' own units, with its meaning."""
-        s = self.scenario
-        d = self.inputs
-        out: dict[str, Any] = {
-            "detente_version": self.version,
-            "scenario": {"id": s.id, "title": s.title, "as_of": s.as_of.isoformat()},
-            "fingerprint": self.fingerprint,
-            "seed": self.seed,
-            "draws": self.draws,
-            "models": list(self.models),
+        return _summarise(self, Exact() if self.digests is None else Digests(self.digests))
+
+
+def _once(f: Callable[[], Any]) -> Callable[[], Any]:
+    """f, computed on the first call only (a summary asks for the same array many times)."""
+    memo: list[Any] = []
+
+    def get() -> Any:
+        if not memo:
+            memo.append(f())
+        return memo[0]
+
+    return get
+
+
+def _summarise(a: Analysis, S: Any) -> dict[str, Any]:
+    """The one summary code path: every reduction over draws goes through ``S`` by key
+    (:mod:`detente.digest`), and what is reported depends only on S's answers."""
+    s = a.scenario
+    d = a.inputs
+    out: dict[str, Any] = {
+        "detente_version": a.version,
+        "scenario": {"id": s.id, "title": s.title, "as_of": s.as_of.isoformat()},
+        "fingerprint": a.fingerprint,
+        "seed": a.seed,
+        "draws": a.draws,
+        "models": list(a.models),
+        "aggregation": f"streamed (quantiles ±{ALPHA:.1%})" if S.streamed else "exact",
+    }
+    out["actors"] = [
+        {
+            "id": ac.id,
+            "name": ac.name,
+            "capability": ac.capability,
+            "capability_share": S.mean(f"actors.{ac.id}.capability_share", lambda k=k: (
+                d.capability[:, k] / d.capability.sum(axis=1))),
+            "status_quo_utility": S.stat(f"actors.{ac.id}.status_quo_utility",
+                                         lambda k=k: a.status_quo_utility[:, k]),
+            "no_deal_value": S.stat(f"actors.{ac.id}.no_deal_value", lambda k=k: a.no_deal[:, k]),
+            "sources": list(ac.sources),
         }
-        out["actors"] = [
-            {
-                "id": a.id,
-                "name": a.name,
-                "capability": a.capability,
-                "capability_share": float(np.mean(
-                    d.capability[:, k] / d.capability.sum(axis=1))),
-                "status_quo_utility": stat(self.status_quo_utility[:, k]),
-                "no_deal_value": stat(self.no_deal[:, k]),
-                "sources": list(a.sources),
-            }
-            for k, a in enumerate(s.actors)
-        ]
-        issues = []
-        ens = self.ensemble_user()
-        user = {m: self.forecast_user(m) for m in self.models}
-        paths = {m: (None if self.forecasts[m].path is None else d.to_user(self.forecasts[m].path))
-                 for m in self.models}
-        for j, iss in enumerate(s.issues):
-            fc = {}
-            for m in self.models:
-                vals = user[m][:, j]
-                st = stat(vals)
-                st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
-                if paths[m] is not None:
-                    pu = paths[m][:, :, j]  # (N, R)
-                    st["path_median"] = [float(v) for v in np.nanmedian(pu, axis=0)]
-                fc[m] = st
-            if ens is not None:
-                st = stat(ens[0][:, j])
-                st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
-                st["spread_between_models"] = stat(ens[1][:, j])
-                fc["ensemble"] = st
-            issues.append({
-                "id": iss.id,
-                "name": iss.name,
-                "scale": list(iss.scale),
-                "unit": iss.unit,
-                "status_quo": iss.status_quo,
-                "status_quo_meaning": describe(iss, iss.status_quo),
-                "positions": {
-                    a: {"position": st.position, "salience": st.salience}
-                    for a, by_issue in s.stances.items()
-                    for i2, st in by_issue.items() if i2 == iss.id
-                },
-                "forecast": fc,
-            })
-        out["issues"] = issues
-        out["trails"] = {m: list(self.forecasts[m].trail) for m in self.models
-                         if self.forecasts[m].trail}
-        out["tables"] = {tid: table_to_dict(s, d, r) for tid, r in self.tables.items()}
-        out["questions"] = [q.to_dict() for q in self.questions]
-        out["sensitivity"] = None if self.sensitivity is None else self.sensitivity.to_dict()
-        out["timelines"] = {
-            tid: {"months": [float(m) for m in tl.months],
-                  "zone_share": [float(v) for v in tl.zone.mean(axis=0)],
-                  "holds_share": [float(v) for v in tl.holds.mean(axis=0)],
-                  "first_zone_month": stat(tl.first_zone),
-                  "first_hold_month": stat(tl.first_hold)}
-            for tid, tl in self.timelines.items()}
-        return out
+        for k, ac in enumerate(s.actors)
+    ]
+    issues = []
+    ens = _once(a.ensemble_user) if len(a.models) > 1 else None
+    user = {m: _once(lambda m=m: a.forecast_user(m)) for m in a.models}
+    paths = {m: (None if a.forecasts[m].path is None else
+                 _once(lambda m=m: d.to_user(a.forecasts[m].path))) for m in a.models}
+    for j, iss in enumerate(s.issues):
+        fc = {}
+        key = f"issues.{iss.id}.forecast"
+        for m in a.models:
+            st = S.stat(f"{key}.{m}", lambda m=m, j=j: user[m]()[:, j])
+            st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
+            if paths[m] is not None:
+                st["path_median"] = S.medians(f"{key}.{m}.path_median",
+                                              lambda m=m, j=j: paths[m]()[:, :, j])
+            fc[m] = st
+        if ens is not None:
+            st = S.stat(f"{key}.ensemble", lambda j=j: ens()[0][:, j])
+            st["meaning"] = describe(iss, st["mean"]) if st["mean"] is not None else None
+            st["spread_between_models"] = S.stat(f"{key}.ensemble.spread_between_models",
+                                                 lambda j=j: ens()[1][:, j])
+            fc["ensemble"] = st
+        issues.append({
+            "id": iss.id,
+            "name": iss.name,
+            "scale": list(iss.scale),
+            "unit": iss.unit,
+            "status_quo": iss.status_quo,
+            "status_quo_meaning": describe(iss, iss.status_quo),
+            "positions": {
+                ac: {"position": st.position, "salience": st.salience}
+                for ac, by_issue in s.stances.items()
+                for i2, st in by_issue.items() if i2 == iss.id
+            },
+            "forecast": fc,
+        })
+    out["issues"] = issues
+    out["trails"] = {m: list(a.forecasts[m].trail) for m in a.models if a.forecasts[m].trail}
+    out["tables"] = {tid: table_to_dict(s, d, r, S) for tid, r in a.tables.items()}
+    out["questions"] = [q.to_dict() for q in a.questions]
+    out["sensitivity"] = None if a.sensitivity is None else a.sensitivity.to_dict()
+    out["timelines"] = {
+        tid: {"months": [float(m) for m in tl.months],
+              "zone_share": S.shares(f"timelines.{tid}.zone_share", lambda tl=tl: tl.zone),
+              "holds_share": S.shares(f"timelines.{tid}.holds_share", lambda tl=tl: tl.holds),
+              "first_zone_month": S.stat(f"timelines.{tid}.first_zone_month",
+                                         lambda tl=tl: tl.first_zone),
+              "first_hold_month": S.stat(f"timelines.{tid}.first_hold_month",
+                                         lambda tl=tl: tl.first_hold)}
+        for tid, tl in a.timelines.items()}
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,6 +218,55 @@ def _chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n:
     return _Part(d, forecasts, uq, nd, tables, timelines, tuple(qs))
 
 
+@dataclass(frozen=True, eq=False)
+class _Digested:
+    """One chunk of a streamed run: digests of its arrays and the few things kept whole."""
+
+    start: int
+    digests: dict[str, Any]
+    counts: tuple[int, ...]  # per question: the draws where it is true
+    head: _Part | None = None  # draw 0 (from the chunk that holds it)
+    sample: tuple[np.ndarray, dict[str, np.ndarray]] | None = None  # sensitivity sample
+
+
+def _view(scenario: Scenario, part: _Part, models: tuple[str, ...], n: int) -> Analysis:
+    """A chunk's results as an Analysis, to summarise them like a whole run."""
+    return Analysis(scenario=scenario, fingerprint="", seed=None, draws=n, version=__version__,
+                    models=models, forecasts=part.forecasts,
+                    status_quo_utility=part.status_quo_utility, no_deal=part.no_deal,
+                    inputs=part.inputs, tables=part.tables, questions=part.questions,
+                    timelines=part.timelines)
+
+
+def _stream_chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n: int,
+                  models: tuple[str, ...], bargain: bool, keep: int) -> _Digested:
+    """Draws start … start + n − 1, reduced to digests in the worker: only they (and draw 0,
+    and the draws before ``keep`` for sensitivity) leave it."""
+    part = _chunk(scenario, ss, start, n, models, bargain)
+    col = Collect(start)
+    _summarise(_view(scenario, part, models, n), col)
+    m = min(n, keep - start)
+    sample = None
+    if m > 0 and part.inputs.uncertain_values is not None:
+        outs = _sensitivity_outputs(scenario, part.questions, part.forecasts, models)
+        sample = (part.inputs.uncertain_values[:m].copy(),
+                  {k: v[:m].copy() for k, v in outs.items()})
+    return _Digested(start, col.digests, tuple(int(q.truth.sum()) for q in part.questions),
+                     first_draws(part) if start == 0 else None, sample)
+
+
+def _sensitivity_outputs(scenario: Scenario, qs: tuple[Any, ...],
+                         forecasts: dict[str, ForecastResult],
+                         models: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """What the drivers are ranked for: every question, and each issue's ensemble forecast."""
+    outs = {f"question:{q.id}": q.truth.astype(float) for q in qs}
+    if len(models) > 1:
+        ens = np.nanmean(np.stack([forecasts[m].outcome for m in models]), axis=0)
+        for j, iss in enumerate(scenario.issues):
+            outs[f"ensemble:{iss.id}"] = ens[:, j]
+    return outs
+
+
 def _requestion(q: Any) -> Any:
     """A question's probability and interval recomputed from its merged per-draw truth."""
     k, n = int(q.truth.sum()), int(q.truth.size)
@@ -193,6 +286,7 @@ def analyze(
     chunk_size: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    stream: bool | None = None,
 ) -> Analysis:
     """Run every analysis on a scenario.
 
@@ -208,6 +302,12 @@ def analyze(
     ``scheduler`` choose where the draws are computed (:mod:`detente.montecarlo`); the
     numbers are identical whatever they are. ``progress(done, total)`` is called as chunks
     of draws finish.
+
+    ``stream=True`` summarises each chunk where it is computed and keeps only mergeable
+    digests (:mod:`detente.digest`), so memory does not grow with the number of draws:
+    shares, probabilities and intervals are exact, means and sds exact to rounding, quantiles
+    within ±0.1% (relative); sensitivity is ranked on the first :data:`SENSITIVITY_SAMPLE`
+    draws. ``stream=None`` (default) streams runs of more than :data:`STREAM_ABOVE` draws.
     """
     t0 = time.perf_counter()
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -221,36 +321,87 @@ def analyze(
         seed_rec = int(ss.entropy) if isinstance(ss.entropy, int) else None
         if draws == 1:
             ss = None  # one draw is the point estimate
-    if backend == "serial" and chunk_size is None and (progress is None or draws <= 2 * BLOCK):
+    if stream is None:
+        stream = draws > STREAM_ABOVE
+    if (not stream and backend == "serial" and chunk_size is None
+            and (progress is None or draws <= 2 * BLOCK)):
         chunks = [(0, draws)]  # one vectorised pass: the fastest in one process
     else:
-        chunks = plan_chunks(draws, chunk_size, workers=workers or os.cpu_count() or 1)
+        chunks = plan_chunks(draws, chunk_size, workers=workers or os.cpu_count() or 1,
+                             max_blocks=STREAM_CHUNK_BLOCKS if stream else 16)
+    run = {"backend": backend, "workers": workers, "scheduler": scheduler, "progress": progress}
+    if stream:
+        return _streamed(scenario, ss, seed_rec, draws, chosen, bargain, sensitivity, chunks,
+                         run, t0)
     results: list[Any] = [None] * len(chunks)
 
     def keep(i: int, part: _Part) -> None:
         results[i] = part
 
-    run_chunks(_chunk, chunks, lambda s0, n: (scenario, ss, s0, n, chosen, bargain),
-               backend=backend, workers=workers, scheduler=scheduler, progress=progress,
+    run_chunks(_chunk, chunks, lambda s0, n: (scenario, ss, s0, n, chosen, bargain), **run,
                fold=keep)
     part: _Part = merge(results)
     d, forecasts, tables = part.inputs, part.forecasts, part.tables
     qs = tuple(_requestion(q) for q in part.questions) if len(chunks) > 1 else part.questions
     sens = None
     if sensitivity and d.n > 1 and d.uncertain_paths and (qs or forecasts):
-        from .sensitivity import MIN_DRAWS, pawn_solve
-
-        if d.n >= MIN_DRAWS:
-            outs = {f"question:{q.id}": q.truth.astype(float) for q in qs}
-            if len(chosen) > 1:
-                ens = np.nanmean(np.stack([forecasts[m].outcome for m in chosen]), axis=0)
-                for j, iss in enumerate(scenario.issues):
-                    outs[f"ensemble:{iss.id}"] = ens[:, j]
-            sens = pawn_solve(d.uncertain_values, d.uncertain_paths, outs)
+        sens = _rank_drivers(d.uncertain_values, d.uncertain_paths,
+                             lambda: _sensitivity_outputs(scenario, qs, forecasts, chosen))
     return Analysis(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
         version=__version__, models=chosen, forecasts=forecasts,
         status_quo_utility=part.status_quo_utility, no_deal=part.no_deal, inputs=d,
         tables=tables, questions=qs, sensitivity=sens, timelines=part.timelines,
         seconds=time.perf_counter() - t0,
+    )
+
+
+def _rank_drivers(x: np.ndarray, names: tuple[str, ...],
+                  outputs: Callable[[], dict[str, np.ndarray]]) -> Any:
+    from .sensitivity import MIN_DRAWS, pawn_solve
+
+    return pawn_solve(x, names, outputs()) if x.shape[0] >= MIN_DRAWS else None
+
+
+def _streamed(scenario: Scenario, ss: np.random.SeedSequence | None, seed_rec: int | None,
+              draws: int, chosen: tuple[str, ...], bargain: bool, sensitivity: bool,
+              chunks: list[tuple[int, int]], run: dict[str, Any], t0: float) -> Analysis:
+    """analyze(stream=True): fold each chunk's digests as it arrives; keep draw 0 (for the
+    trails and the structure), the questions' counts and the sensitivity sample."""
+    merger = Merger()
+    counts: list[int] = []
+    kept: dict[str, Any] = {}
+    samples: dict[int, Any] = {}
+    keep_n = SENSITIVITY_SAMPLE if sensitivity else 0
+
+    def fold(i: int, res: _Digested) -> None:
+        merger.add(res.digests)
+        counts[:] = [a + b for a, b in zip(counts, res.counts)] if counts else res.counts
+        if res.head is not None:
+            kept["head"] = res.head
+        if res.sample is not None:
+            samples[res.start] = res.sample
+
+    run_chunks(_stream_chunk, chunks,
+               lambda s0, n: (scenario, ss, s0, n, chosen, bargain, keep_n), **run, fold=fold)
+    head: _Part = kept["head"]
+    qs = tuple(dataclasses.replace(q, probability=k / draws, interval=wilson_interval(k, draws),
+                                   draws=draws, truth=np.zeros(0, bool))
+               for q, k in zip(head.questions, counts))
+    sens = None
+    d = head.inputs
+    if sensitivity and draws > 1 and d.uncertain_paths and (qs or head.forecasts) and samples:
+        parts = [samples[s] for s in sorted(samples)]
+        x = np.concatenate([p[0] for p in parts])
+        sens = _rank_drivers(x, d.uncertain_paths, lambda: {
+            k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]})
+        if sens is not None and x.shape[0] < draws:
+            why = f"ranked on the first {x.shape[0]:,} of {draws:,} draws (streamed run)"
+            sens = dataclasses.replace(sens, note=f"{sens.note}; {why}" if sens.note else why)
+    return Analysis(
+        scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=draws,
+        version=__version__, models=chosen, forecasts=head.forecasts,
+        status_quo_utility=head.status_quo_utility, no_deal=head.no_deal, inputs=d,
+        tables=head.tables, questions=qs, sensitivity=sens, timelines=head.timelines,
+        seconds=time.perf_counter() - t0, digests=merger.items,
     )

@@ -5,7 +5,9 @@ blocks. Chunk c covers draws ``start … start + n − 1`` and samples exactly t
 the run (:func:`~detente.scenario.draws.sample` with ``start``), and every analysis treats
 each draw on its own, so the assembled result is identical — bit for bit — whatever the
 chunk size, the number of workers or the backend. :func:`merge` assembles the chunks'
-per-draw arrays in draw order.
+per-draw arrays in draw order. A streamed run (``analyze(stream=True)``) keeps no per-draw
+arrays: its chunks return mergeable digests instead (:mod:`detente.digest`), folded by
+``run_chunks``' ``fold`` callback as they arrive.
 
 Backends:
 
@@ -32,7 +34,7 @@ import numpy as np
 from .errors import DetenteError
 from .scenario.draws import BLOCK
 
-__all__ = ["BACKENDS", "Progress", "plan_chunks", "merge", "run_chunks"]
+__all__ = ["BACKENDS", "Progress", "first_draws", "merge", "plan_chunks", "run_chunks"]
 
 BACKENDS = ("serial", "processes", "dask")
 Progress = Callable[[int, int], None]
@@ -41,11 +43,12 @@ Progress = Callable[[int, int], None]
 _CONSTANT = frozenset({"free", "months", "has_stance", "scale_lo", "scale_hi"})
 
 
-def plan_chunks(n: int, chunk_size: int | None = None, *, workers: int = 1) -> list[tuple[int, int]]:
+def plan_chunks(n: int, chunk_size: int | None = None, *, workers: int = 1,
+                max_blocks: int = 16) -> list[tuple[int, int]]:
     """Split draws 0 … n − 1 into (start, size) chunks of whole 1,024-draw blocks.
 
     ``chunk_size`` is rounded up to a multiple of 1,024; by default, a run is cut into about
-    four chunks per worker (at least one block each, at most 16 blocks).
+    four chunks per worker (at least one block each, at most ``max_blocks`` blocks).
 
     >>> plan_chunks(3000, 1024)
     [(0, 1024), (1024, 1024), (2048, 952)]
@@ -56,7 +59,7 @@ def plan_chunks(n: int, chunk_size: int | None = None, *, workers: int = 1) -> l
         raise ValueError("n must be at least 1")
     if chunk_size is None:
         blocks = math.ceil(n / BLOCK)
-        per = min(16, max(1, math.ceil(blocks / (4 * max(1, workers)))))
+        per = min(max_blocks, max(1, math.ceil(blocks / (4 * max(1, workers)))))
         size = per * BLOCK
     else:
         if chunk_size < 1:
@@ -82,7 +85,8 @@ def merge(parts: list[Any], name: str = "") -> Any:
     """Concatenate chunk results along the draw axis, field by field.
 
     Arrays are joined along axis 0 (except run-level arrays such as a timeline's months);
-    dataclasses, dicts and tuples are merged member by member; anything else (names,
+    a type with a ``concat(parts)`` method joins its own chunks; other dataclasses, dicts and
+    tuples are merged member by member; anything else (names,
     parameters, draw-0 explanation trails) is taken from the first chunk, which holds draw 0.
     """
     first = parts[0]
@@ -94,6 +98,8 @@ def merge(parts: list[Any], name: str = "") -> Any:
         if first.ndim >= 2 and len({p.shape[1:] for p in parts}) > 1:
             parts = _pad_rounds(parts)
         return np.concatenate(parts, axis=0)
+    if callable(getattr(type(first), "concat", None)):  # a type that knows how its chunks join
+        return type(first).concat(parts)
     if dataclasses.is_dataclass(first) and not isinstance(first, type):
         kw = {f.name: merge([getattr(p, f.name) for p in parts], f.name)
               for f in dataclasses.fields(first) if f.init}
@@ -104,6 +110,22 @@ def merge(parts: list[Any], name: str = "") -> Any:
             isinstance(x, np.ndarray) or dataclasses.is_dataclass(x) for x in first):
         return tuple(merge([p[i] for p in parts], name) for i in range(len(first)))
     return first
+
+
+def first_draws(obj: Any, k: int = 1, name: str = "") -> Any:
+    """The first ``k`` draws of a chunk result, field by field (the inverse of :func:`merge`:
+    per-draw arrays are cut along axis 0, run-level arrays and everything else are kept)."""
+    if isinstance(obj, np.ndarray):
+        return obj if name in _CONSTANT or obj.ndim == 0 else obj[:k].copy()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.replace(obj, **{f.name: first_draws(getattr(obj, f.name), k, f.name)
+                                           for f in dataclasses.fields(obj) if f.init})
+    if isinstance(obj, dict):
+        return {key: first_draws(v, k, key) for key, v in obj.items()}
+    if isinstance(obj, tuple) and obj and any(
+            isinstance(x, np.ndarray) or dataclasses.is_dataclass(x) for x in obj):
+        return tuple(first_draws(x, k, name) for x in obj)
+    return obj
 
 
 # ----------------------------------------------------------------------------- backends

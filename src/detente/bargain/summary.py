@@ -16,7 +16,7 @@ from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
 from .tables import Deal, TableResult
 
-__all__ = ["stat", "table_to_dict"]
+__all__ = ["share", "stat", "table_to_dict"]
 
 
 def stat(x: np.ndarray) -> dict[str, Any]:
@@ -43,90 +43,135 @@ PACKAGE_DECIMALS = 6
 the scale, and 99.99999999417668 should read 100."""
 
 
-def _package(s: Scenario, draws: Draws, x: np.ndarray) -> dict[str, Any]:
-    xu = np.round(draws.to_user(x), PACKAGE_DECIMALS)
+def _package(s: Scenario, draws: Draws, x: np.ndarray, S: Any, key: str) -> dict[str, Any]:
+    cache: list[np.ndarray] = []
+
+    def xu() -> np.ndarray:  # every issue's column from one conversion
+        if not cache:
+            cache.append(np.round(draws.to_user(x), PACKAGE_DECIMALS))
+        return cache[0]
+
     out = {}
     for j, iss in enumerate(s.issues):
-        st = stat(xu[:, j])
+        st = S.stat(f"{key}.{iss.id}", lambda j=j: xu()[:, j])
         st["meaning"] = None if st["p50"] is None else describe(iss, st["p50"])
         out[iss.id] = st
     return out
 
 
-def _deal(s: Scenario, draws: Draws, deal: Deal, members: tuple[str, ...]) -> dict[str, Any]:
+def _deal(s: Scenario, draws: Draws, deal: Deal, members: tuple[str, ...], S: Any,
+          key: str) -> dict[str, Any]:
     return {
         "method": deal.method,
-        "package": _package(s, draws, deal.x),
-        "utility": {a: stat(deal.utility[:, k]) for k, a in enumerate(members)},
-        "gain": {a: stat(deal.gain[:, k]) for k, a in enumerate(members)},
+        "package": _package(s, draws, deal.x, S, f"{key}.package"),
+        "utility": {a: S.stat(f"{key}.utility.{a}", lambda k=k: deal.utility[:, k])
+                    for k, a in enumerate(members)},
+        "gain": {a: S.stat(f"{key}.gain.{a}", lambda k=k: deal.gain[:, k])
+                 for k, a in enumerate(members)},
     }
 
 
-def table_to_dict(s: Scenario, draws: Draws, r: TableResult) -> dict[str, Any]:
-    """Everything about one table as plain data."""
+def table_to_dict(s: Scenario, draws: Draws, r: TableResult, S: Any = None) -> dict[str, Any]:
+    """Everything about one table as plain data.
+
+    ``S`` answers every reduction over draws by key (:mod:`detente.digest`; default: exact, at
+    once); what is reported depends only on ``S``'s answers and on the scenario.
+    """
+    if S is None:
+        from ..digest import Exact
+
+        S = Exact()
+    t = f"tables.{r.table}"
     issues = [i.id for i in s.issues]
     link = r.linkage
     trades = {}
     for k, a in enumerate(r.members):
+        key = f"{t}.linkage.trades.{a}"
+        gives = {issues[j]: S.share(f"{key}.gives.{issues[j]}", lambda k=k, j=j: link.gives[:, k, j])
+                 for j in range(len(issues))}
+        gets = {issues[j]: S.share(f"{key}.gets.{issues[j]}", lambda k=k, j=j: link.gets[:, k, j])
+                for j in range(len(issues))}
         trades[a] = {
             "relative_salience": {
-                issues[j]: stat(link.relative_salience[:, k, j]) for j in range(len(issues))
-                if r.free[j]
+                issues[j]: S.stat(f"{key}.relative_salience.{issues[j]}",
+                                  lambda k=k, j=j: link.relative_salience[:, k, j])
+                for j in range(len(issues)) if r.free[j]
             },
-            "gives": {issues[j]: share(link.gives[:, k, j]) for j in range(len(issues))
-                      if link.gives[:, k, j].any()},
-            "gets": {issues[j]: share(link.gets[:, k, j]) for j in range(len(issues))
-                     if link.gets[:, k, j].any()},
+            "gives": {i: p for i, p in gives.items() if p > 0},
+            "gets": {i: p for i, p in gets.items() if p > 0},
         }
-    strategies = {}
-    for si, avoided in enumerate(r.holding.strategies):
-        p = share(r.holding.exists & (r.holding.strategy == si))
-        if p > 0:
-            strategies[", ".join(avoided) or "(none)"] = p
+    hd = r.holding
+    strategies = S.categories(f"{t}.holding_deal.avoided_vetoes", lambda: (
+        [", ".join(avoided) or "(none)" for avoided in hd.strategies],
+        np.where(hd.exists, hd.strategy, -1)))
     return {
         "table": r.table,
         "members": list(r.members),
-        "no_deal": {a: stat(r.no_deal[:, k]) for k, a in enumerate(r.members)},
+        "no_deal": {a: S.stat(f"{t}.no_deal.{a}", lambda k=k: r.no_deal[:, k])
+                    for k, a in enumerate(r.members)},
         "zone": {
-            "exists": share(r.zone_exists),
-            "max_min_gain": stat(r.zone_value),
-            "concession_needed": stat(np.where(r.zone_exists, np.nan, r.concession)),
-            "share_of_packages": stat(r.zone_share),
+            "exists": S.share(f"{t}.zone.exists", lambda: r.zone_exists),
+            "max_min_gain": S.stat(f"{t}.zone.max_min_gain", lambda: r.zone_value),
+            "concession_needed": S.stat(f"{t}.zone.concession_needed",
+                                        lambda: np.where(r.zone_exists, np.nan, r.concession)),
+            "share_of_packages": S.stat(f"{t}.zone.share_of_packages", lambda: r.zone_share),
         },
-        "deal": _deal(s, draws, r.deals["nash"], r.members),
+        "deal": _deal(s, draws, r.deals["nash"], r.members, S, f"{t}.deal"),
         "alternatives": {
-            name: _deal(s, draws, d, r.members) for name, d in r.deals.items() if name != "nash"
+            name: _deal(s, draws, d, r.members, S, f"{t}.alternatives.{name}")
+            for name, d in r.deals.items() if name != "nash"
         },
-        "ideal_utility": {a: stat(r.ideal[:, k]) for k, a in enumerate(r.members)},
+        "ideal_utility": {a: S.stat(f"{t}.ideal_utility.{a}", lambda k=k: r.ideal[:, k])
+                          for k, a in enumerate(r.members)},
         "vetoes": [
             {
                 "actor": v.actor,
                 "issues": None if v.issues is None else list(v.issues),
-                "applies": share(v.applies),
-                "accepts": share(v.accepts),
-                "margin": stat(v.margin),
-                "utility": stat(v.utility),
-                "no_deal": stat(v.no_deal),
+                **{name: getattr(S, how)(f"{t}.vetoes.{i}.{name}", lambda v=v, name=name:
+                                         getattr(v, name))
+                   for name, how in (("applies", "share"), ("accepts", "share"),
+                                     ("margin", "stat"), ("utility", "stat"),
+                                     ("no_deal", "stat"))},
             }
-            for v in r.vetoes
+            for i, v in enumerate(r.vetoes)
         ],
-        "holds": share(r.holds),
+        "holds": S.share(f"{t}.holds", lambda: r.holds),
         "holding_deal": {
-            "exists": share(r.holding.exists),
-            **_deal(s, draws, r.holding.deal, r.members),
+            "exists": S.share(f"{t}.holding_deal.exists", lambda: hd.exists),
+            **_deal(s, draws, hd.deal, r.members, S, f"{t}.holding_deal"),
             "avoided_vetoes": strategies,
         },
-        "linkage": {
-            "single_issue_zone": {issues[j]: share(link.single_zone[:, j])
-                                  for j in range(len(issues)) if r.free[j]},
-            "single_issue_deal": {issues[j]: stat(draws.to_user(link.single_deal)[:, j])
-                                  for j in range(len(issues)) if r.free[j]},
-            "issue_by_issue": _package(s, draws, link.issue_by_issue),
-            "issue_by_issue_acceptable": share(link.issue_by_issue_acceptable),
-            "issue_by_issue_utility": {a: stat(link.issue_by_issue_utility[:, k])
-                                       for k, a in enumerate(r.members)},
-            "gain_from_linkage": {a: stat(link.gain[:, k]) for k, a in enumerate(r.members)},
-            "package_only": share(link.package_only),
-            "trades": trades,
-        },
+        "linkage": _linkage(s, draws, r, S, f"{t}.linkage", trades),
+    }
+
+
+def _linkage(s: Scenario, draws: Draws, r: TableResult, S: Any, key: str,
+             trades: dict[str, Any]) -> dict[str, Any]:
+    issues = [i.id for i in s.issues]
+    link = r.linkage
+    cache: list[np.ndarray] = []
+
+    def single() -> np.ndarray:
+        if not cache:
+            cache.append(draws.to_user(link.single_deal))
+        return cache[0]
+
+    return {
+        "single_issue_zone": {issues[j]: S.share(f"{key}.single_issue_zone.{issues[j]}",
+                                                 lambda j=j: link.single_zone[:, j])
+                              for j in range(len(issues)) if r.free[j]},
+        "single_issue_deal": {issues[j]: S.stat(f"{key}.single_issue_deal.{issues[j]}",
+                                                lambda j=j: single()[:, j])
+                              for j in range(len(issues)) if r.free[j]},
+        "issue_by_issue": _package(s, draws, link.issue_by_issue, S, f"{key}.issue_by_issue"),
+        "issue_by_issue_acceptable": S.share(f"{key}.issue_by_issue_acceptable",
+                                             lambda: link.issue_by_issue_acceptable),
+        "issue_by_issue_utility": {a: S.stat(f"{key}.issue_by_issue_utility.{a}",
+                                             lambda k=k: link.issue_by_issue_utility[:, k])
+                                   for k, a in enumerate(r.members)},
+        "gain_from_linkage": {a: S.stat(f"{key}.gain_from_linkage.{a}",
+                                        lambda k=k: link.gain[:, k])
+                              for k, a in enumerate(r.members)},
+        "package_only": S.share(f"{key}.package_only", lambda: link.package_only),
+        "trades": trades,
     }

@@ -408,7 +408,9 @@ def _provenance(analysis: Analysis) -> list[tuple[str, str]]:
         ("inputs' fingerprint", analysis.fingerprint),
         ("seed", "none (point estimate)" if analysis.seed is None else str(analysis.seed)),
         ("draws", f"{analysis.draws:,}" + (" (point estimate)" if analysis.draws == 1 else
-                                            " (Monte Carlo over the declared uncertainty)")),
+                                            " (Monte Carlo over the declared uncertainty)")
+         + ("; summarised chunk by chunk (streamed: quantiles within ±0.1%)"
+            if analysis.streamed else "")),
         ("uncertain parameters", str(len(s.uncertainty))),
         ("detente version", analysis.version),
         ("forecast models", models),

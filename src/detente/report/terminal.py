@@ -30,6 +30,7 @@ def render_summary(analysis: Analysis, console: Console,
     console.print(
         f"detente {analysis.version} · {analysis.draws:,} draw{'s' if many else ''}{seed} · "
         f"inputs {analysis.fingerprint[:19]}… · {analysis.seconds * 1000:.0f} ms"
+        + (" · streamed: quantiles ±0.1%" if analysis.streamed else "")
     )
 
     t = Table(title="Actors", title_justify="left", show_edge=False)
@@ -84,21 +85,21 @@ def render_summary(analysis: Analysis, console: Console,
         from .tables import render_tables
 
         render_tables(analysis, console, d)
-    if analysis.timelines:
-        _render_timelines(analysis, console)
+    if d.get("timelines"):
+        _render_timelines(analysis, console, d)
     if analysis.questions:
         _render_questions(analysis, console)
 
 
-def _render_timelines(analysis: Analysis, console: Console) -> None:
+def _render_timelines(analysis: Analysis, console: Console, data: dict[str, Any]) -> None:
     """Month by month: the share of draws with a zone of agreement and with a deal that holds."""
     console.print()
     console.print("[bold]Timeline[/bold] (months after "
                   f"{analysis.scenario.as_of.isoformat()}; share of draws; no-deal values drift)")
-    for tid, tl in analysis.timelines.items():
-        months = [int(m) for m in tl.months]
-        zone = tl.zone.mean(axis=0)
-        holds = tl.holds.mean(axis=0)
+    for tid, tl in data["timelines"].items():
+        months = [int(m) for m in tl["months"]]
+        zone = tl["zone_share"]
+        holds = tl["holds_share"]
         console.print(f"  {tid}: zone " + " ".join(f"{m}:{_pct(z)}" for m, z in zip(months, zone)),
                       markup=False)
         console.print(f"  {' ' * len(tid)}  holds " + " ".join(
