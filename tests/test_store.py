@@ -590,3 +590,36 @@ def test_cli_no_store_and_unwritable_default(tmp_path, capsys, monkeypatch):
     cap = capsys.readouterr()
     assert "Forecast per issue" in cap.out and "saved" not in cap.out
     assert "warning: this run will not be saved" in cap.err
+
+
+def test_an_in_memory_history_is_safe_across_threads(tmp_path):
+    # One shared connection: threads used to interleave their transactions (errors, or a
+    # segfault in sqlite3), so this runs in a child process.
+    res = tmp_path / "results.json"
+    res.write_text(json.dumps({"questions": []}), encoding="utf-8")
+    p = _run_py(STUB + """
+import threading
+store = RunStore("sqlite://")
+errors = []
+def write():
+    for _ in range(25):
+        try:
+            store.record("text", a, results=results)
+        except Exception as e:
+            errors.append(repr(e))
+def read():
+    for _ in range(100):
+        try:
+            store.list(limit=5)
+        except Exception as e:
+            errors.append(repr(e))
+threads = [threading.Thread(target=f) for f in (write, write, write, write, read, read, read)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(store.list(limit=None)), len(errors), errors[:2])
+""", str(res))
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err[-2000:]
+    assert out.split()[:2] == ["100", "0"], out

@@ -450,3 +450,102 @@ def test_scenario_names_are_checked_below_the_middleware_too(dirs, name):
     with pytest.raises(WorkspaceError) as e:
         ws.read(name)
     assert e.value.status == 400
+
+
+# ------------------------------------------------------------------------------ regressions
+def test_a_lone_surrogate_is_a_problem_not_a_crash(client, dirs):
+    before = (dirs["workspace"] / f"{EC}.yaml").read_bytes()
+    hs = {"content-type": "application/json"}
+    for force in ("true", "false"):  # JSON may carry half a \u escape pair
+        r = client.put(f"/api/scenarios/{EC}", headers=hs,
+                       content=b'{"text": "id: x\\ntitle: a\\ud800b", "force": ' + force.encode()
+                       + b"}")
+        assert r.status_code == 422, r.text
+        (p,) = r.json()["problems"]
+        assert (p["line"], p["column"]) == (2, 9) and "U+D800" in p["message"]
+    r = client.post(f"/api/scenarios/{EC}/validate", headers=hs, content=b'{"text": "\\udfff"}')
+    assert r.status_code == 200 and r.json()["valid"] is False
+    assert "U+DFFF" in r.json()["problems"][0]["message"]
+    assert (dirs["workspace"] / f"{EC}.yaml").read_bytes() == before
+
+
+def test_a_linked_backup_folder_is_never_followed(client, dirs):
+    outside = dirs["root"] / "outside"
+    outside.mkdir()
+    (outside / f"{EC}.yaml").write_text("TOPSECRET: the backup folder is a link\n")
+    (dirs["workspace"] / ".backup").symlink_to(outside)
+    r = client.get(f"/api/scenarios/{EC}/backup")
+    assert r.status_code == 404 and "TOPSECRET" not in r.text
+    doc = client.get(f"/api/scenarios/{EC}").json()
+    assert doc["has_backup"] is False and "TOPSECRET" not in doc["text"]
+    # a save that would keep a backup refuses to write through the link
+    new = doc["text"].replace("position: 4", "position: 5", 1)
+    r = client.put(f"/api/scenarios/{EC}", json={"text": new})
+    assert r.status_code == 500 and "link" in r.json()["error"]
+    assert sorted(p.name for p in outside.iterdir()) == [f"{EC}.yaml"]
+    assert (outside / f"{EC}.yaml").read_text().startswith("TOPSECRET")
+    assert (dirs["workspace"] / f"{EC}.yaml").read_text() == doc["text"]
+
+
+def test_websockets_never_pass_the_guard():
+    # No check (host, token, path) runs for a WebSocket, so none may reach the app (uvicorn
+    # hands them over when the `websockets` package is installed).
+    from detente.web.security import Guard
+
+    reached: list = []
+
+    async def inner(scope, receive, send):
+        reached.append(scope["path"])
+
+    sent: list = []
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    async def send(message):
+        sent.append(message)
+
+    for token in (None, TOKEN):
+        scope = {"type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws",
+                 "path": "/api/scenarios", "raw_path": b"/api/scenarios", "query_string": b"",
+                 "root_path": "", "headers": [(b"host", b"evil.example")],
+                 "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000)}
+        asyncio.run(Guard(inner, token=token)(scope, receive, send))
+    assert reached == [] and [m["type"] for m in sent] == ["websocket.close"] * 2
+
+
+def test_serve_that_cannot_listen_exits_1_with_a_message(monkeypatch, capsys):
+    import uvicorn
+
+    from detente.cli import main
+
+    def cannot_bind(self, *a, **k):
+        raise SystemExit(3)  # what uvicorn does when the address is in use
+
+    monkeypatch.setattr(uvicorn.Server, "run", cannot_bind)
+    monkeypatch.delenv("DETENTE_TOKEN", raising=False)
+    assert main(["serve", "--port", "9"]) == 1
+    assert "could not start the web app on http://127.0.0.1:9/" in capsys.readouterr().err
+
+
+def test_a_remade_report_is_summarised_as_the_run_was(client, dirs, monkeypatch):
+    import detente.analysis
+    from detente.cli import main
+
+    scenario = dirs["workspace"] / f"{EC}.yaml"
+    assert main(["analyze", str(scenario), "--draws", "20", "--seed", "3", "--stream", "--db",
+                 str(dirs["db"]), "--json", str(dirs["root"] / "out.json")]) == 0
+    (run,) = client.get("/api/runs").json()["runs"]
+    assert client.get(f"/api/runs/{run['id']}").json()["results"]["aggregation"].startswith(
+        "streamed")
+    seen: list = []
+    real = detente.analysis.analyze
+
+    def spy(*a, **k):
+        seen.append(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(detente.analysis, "analyze", spy)
+    rep = client.get(f"/runs/{run['id']}/report")
+    assert rep.status_code == 200 and rep.headers["x-detente-report"] == "made"
+    assert [k.get("stream") for k in seen] == [True]

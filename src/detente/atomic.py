@@ -9,10 +9,13 @@ from pathlib import Path
 __all__ = ["write_text_atomic"]
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()  # read once, at import: changing the umask is not thread-safe
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, fsync: bool = False,
@@ -36,7 +39,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, fsync: bool = 
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
             if fsync:

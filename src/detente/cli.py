@@ -39,6 +39,10 @@ EXIT = {
 }
 
 
+MAX_SEED = 2**128 - 1
+"""Seeds are at most 128 bits, like the OS entropy recorded when no seed is given."""
+
+
 class OutputError(DetenteError):
     exit_code = EXIT["cannot_write"]
 
@@ -174,7 +178,8 @@ def analyze(
         int, typer.Option("--draws", "-n", min=1, help="Monte Carlo draws (1: point estimate).")
     ] = 1,
     seed: Annotated[
-        Optional[int], typer.Option("--seed", min=0, help="Random seed (recorded in the results).")
+        Optional[int], typer.Option("--seed", min=0, max=MAX_SEED,
+                                    help="Random seed (recorded in the results).")
     ] = None,
     db: Annotated[Optional[str], typer.Option("--db", metavar="URL", help="Record the run in this "
                                               "run history (default: see `detente runs`).")] = None,
@@ -242,7 +247,8 @@ def analyze(
             _out().print(f"Report written to {report_path}", markup=False, soft_wrap=True)
     if recorder is not None:
         recorder.save(result, data, options={"draws": draws, "seed": seed, "backend": backend,
-                                             "workers": workers, "chunk_size": chunk_size},
+                                             "workers": workers, "chunk_size": chunk_size,
+                                             "stream": stream},
                       quiet_stdout=json_path == "-")
 
 
@@ -319,7 +325,7 @@ def score(
     files: Annotated[list[Path], typer.Argument(help="Scenario files whose questions carry a "
                                                      "`resolution`.")],
     draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Monte Carlo draws.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed.")] = 0,
     json_path: Annotated[
         Optional[str], typer.Option("--json", metavar="PATH", help="Write the scores as JSON.")
     ] = None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import re
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Engine, delete, select
@@ -79,6 +81,12 @@ class RunStore:
                             "records runs there (or pass --db, or set DETENTE_DB, to the one "
                             "you mean)")
         self._engine: Engine = make_engine(self._url)
+        # An in-memory SQLite history is one connection shared by every thread (StaticPool):
+        # two threads using it at once interleave their transactions (or crash the sqlite3
+        # module), so its uses take turns. Files and servers have a connection per thread.
+        self._serial: AbstractContextManager[Any] = (
+            threading.RLock() if self._url.get_backend_name() == "sqlite" and path is None
+            else nullcontext())
         try:
             upgrade(self._engine, self.url)
         except StoreError:
@@ -132,7 +140,8 @@ class RunStore:
         for _attempt in range(3):
             row = Run(id=new_run_id(), created_at=dt.datetime.now(dt.UTC), **row_values)
             try:
-                with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                with self._serial, Session(self._engine, expire_on_commit=False) as session, \
+                        session.begin():
                     session.connection(execution_options={"detente_write": True})
                     session.add(row)
             except IntegrityError:  # the same id drawn twice in one millisecond: draw again
@@ -145,7 +154,7 @@ class RunStore:
     def delete(self, run_id: str) -> None:
         """Delete one run (its full id: no prefixes, so nothing is deleted by mistake)."""
         try:
-            with Session(self._engine) as session, session.begin():
+            with self._serial, Session(self._engine) as session, session.begin():
                 session.connection(execution_options={"detente_write": True})
                 result = session.execute(delete(Run).where(Run.id == run_id))
                 gone = getattr(result, "rowcount", 0)  # a CursorResult for a DELETE
@@ -166,7 +175,7 @@ class RunStore:
         if limit is not None:
             q = q.limit(max(0, int(limit)))
         try:
-            with Session(self._engine) as session:
+            with self._serial, Session(self._engine) as session:
                 return [_summary(r) for r in session.scalars(q)]
         except SQLAlchemyError as e:
             raise explain(e, self._url, "read") from None
@@ -179,7 +188,7 @@ class RunStore:
                               "as `detente runs list` shows them (a unique prefix of 4 or more "
                               "will do)")
         try:
-            with Session(self._engine) as session:
+            with self._serial, Session(self._engine) as session:
                 rows = session.scalars(select(Run).where(Run.id.startswith(key))
                                        .order_by(Run.id).limit(6)).all()
         except SQLAlchemyError as e:

@@ -75,7 +75,11 @@ class ReportCache:
                 raise DetenteError(f"run {record.id} has no recorded seed, so its report cannot "
                                    "be made again; run the scenario again")
             scenario = loads_scenario(record.scenario_text, file=f"run {record.id}")
-            analysis = analyze(scenario, draws=record.draws, seed=record.seed)
+            # Summarised the way the run was (`--stream`/`--no-stream` change the numbers
+            # slightly, and what sensitivity ranks): its stored results say which.
+            how = (record.results or {}).get("aggregation")
+            stream = None if not isinstance(how, str) else how.startswith("streamed")
+            analysis = analyze(scenario, draws=record.draws, seed=record.seed, stream=stream)
             return self.render(record.id, analysis), True
 
     def _put(self, run_id: str, html: str) -> None:

@@ -128,7 +128,12 @@ class Guard:
         self.max_body = int(max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "websocket":
+            # The app has no WebSocket route; refuse before any route (or a mount such as
+            # /static) sees one, since none of the checks below would have run for it.
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":  # lifespan
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")

@@ -10,10 +10,17 @@ from typing import Any
 
 import uvicorn
 
+from ..errors import DetenteError
 from .app import create_app
 from .security import check_bind, is_loopback
 
-__all__ = ["serve"]
+__all__ = ["ServeError", "serve"]
+
+
+class ServeError(DetenteError):
+    """The server could not start (the address is in use, or not this computer's, …)."""
+
+    exit_code = 1
 
 _TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]*")
 
@@ -54,4 +61,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None,
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
                             proxy_headers=False, server_header=False, date_header=True)
     logging.getLogger("uvicorn.access").addFilter(_HideTokens())  # after uvicorn's log setup
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except SystemExit as e:  # uvicorn exits (status 3) when it cannot listen
+        if server.started or e.code in (None, 0):
+            raise
+        raise ServeError(f"could not start the web app on {where}: see uvicorn's message "
+                         "above (is the port in use? pass another with --port)") from None

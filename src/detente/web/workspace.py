@@ -90,10 +90,28 @@ class Validation:
                 "summary": self.summary}
 
 
+def _unencodable(text: str, file: str) -> Problem | None:
+    """A problem for a character that UTF-8 cannot hold (a lone surrogate such as
+    ``"\\ud800"`` in the JSON of a request), else None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        before = text[:e.start]
+        line = before.count("\n") + 1
+        column = e.start - (before.rfind("\n") + 1) + 1
+        return Problem(line, column, "", f"character U+{ord(text[e.start]):04X} cannot be "
+                       "stored as UTF-8 (a lone surrogate)", "remove it, or send the "
+                       "character itself instead of half of a \\u escape pair", file=file)
+    return None
+
+
 def validate_text(text: str, file: str) -> Validation:
     """Validate scenario text as ``detente validate`` does (``file`` labels the problems)."""
     from ..scenario.load import loads_scenario
 
+    bad = _unencodable(text, file)
+    if bad is not None:
+        return Validation(False, (bad,))
     try:
         s = loads_scenario(text, file=file)
     except ScenarioError as e:
@@ -227,8 +245,8 @@ class Workspace:
     def backup(self, name: str) -> str | None:
         """The last valid version replaced by a save, if any."""
         p = self.root / BACKUPS / f"{check_name(name)}.yaml"
-        if p.is_symlink() or not p.is_file():
-            return None
+        if p.parent.is_symlink() or p.is_symlink() or not p.is_file():
+            return None  # a link (to a folder or file elsewhere) put there by hand
         return self._read(p, name)[0]
 
     # ------------------------------------------------------------------------ writing
@@ -239,9 +257,13 @@ class Workspace:
         Invalid text is refused (422, with its problems) unless ``force`` (a draft). With
         ``base_sha256`` the save is refused (409) when the file changed since it was read.
         """
+        p = self.path(name)
+        bad = _unencodable(text, f"{name}.yaml")
+        if bad is not None:  # not even a draft can be written
+            raise WorkspaceError("not saved: the text has a character UTF-8 cannot hold", 422,
+                                 [bad])
         if len(text.encode("utf-8")) > MAX_TEXT:
             raise WorkspaceError(f"the scenario is larger than {MAX_TEXT:,} bytes", 413)
-        p = self.path(name)
         v = validate_text(text, f"{name}.yaml")
         if not v.valid and not force:
             n = len(v.problems)
@@ -259,9 +281,10 @@ class Workspace:
                         "apply your changes again", 409)
                 if old != text and validate_text(old, f"{name}.yaml").valid:
                     backups = self.root / BACKUPS
+                    if backups.is_symlink():  # planted by hand: never write through it
+                        raise WorkspaceError("not saved: the workspace's backup folder "
+                                             f"{backups} is a link; remove it", 500)
                     backups.mkdir(exist_ok=True)
-                    if backups.is_symlink():  # pragma: no cover - planted by hand
-                        raise WorkspaceError("the workspace's backup folder is a link", 500)
                     self._write(backups / f"{name}.yaml", old)
                     backed_up = True
             elif base_sha256 is not None:
