@@ -10,7 +10,7 @@ from scipy.stats import spearmanr
 
 from detente import loads_scenario, sample
 from detente.errors import ScenarioError
-from detente.scenario.copula import pearson_of_rank
+from detente.scenario.copula import correlate, pearson_of_rank
 
 EC = (Path(__file__).resolve().parents[1] / "scenarios" / "ec-emissions-1994.yaml").read_text(
     encoding="utf-8")
@@ -87,3 +87,28 @@ def test_bad_correlations_are_located_and_explained(corr, where, message):
         _scenario(corr)
     text = str(e.value)
     assert f": {where}: " in text and message in text, text
+
+
+def test_a_one_draw_chunk_of_a_correlated_run_equals_its_slice():
+    """The copula's mixing must not go through a BLAS matrix product, which rounds
+    differently for one row (gemv) than for many (gemm): draw k must not depend on the chunk."""
+    s = _scenario(f"""  - {{between: [{UK}, {DE}], rank: 0.6}}
+  - {{between: [{DK}, {DE}], rank: -0.3}}
+  - {{between: [actors.FR.capability, {UK}], rank: 0.4}}
+""")
+    whole = sample(s, 3000, seed=9)
+    for start, n in [*((k, 1) for k in range(0, 3000, 97)), (1023, 2), (2048, 13)]:
+        part = sample(s, n, seed=9, start=start)
+        np.testing.assert_array_equal(part.uncertain_values,
+                                      whole.uncertain_values[start:start + n])
+        np.testing.assert_array_equal(part.capability, whole.capability[start:start + n])
+    # the same at the copula itself, row by row
+    rng = np.random.default_rng(1)
+    pairs = [("a", "b", 0.3), ("b", "c", -0.2)]
+    u = {p: rng.random(2000) for p in "abc"}
+    mixed = dict(u)
+    correlate(mixed, pairs)
+    for k in range(0, 2000, 7):
+        row = {p: u[p][k:k + 1].copy() for p in "abc"}
+        correlate(row, pairs)
+        assert all(row[p][0] == mixed[p][k] for p in "abc"), k

@@ -239,3 +239,42 @@ def test_holding_strategies_from_different_chunks_are_united_and_remapped():
     assert [m.strategies[i] if i >= 0 else None for i in m.strategy] == [
         every, None, ("c",), ()]
     assert m.deal.x.shape == (4, 2) and m.avoided == every
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"chunk_size": 0}, "chunk size must be at least 1"),
+        ({"chunk_size": 1.5}, "chunk size must be at least 1"),
+        ({"backend": "processes", "workers": 2.5}, "workers must be at least 1"),
+    ],
+)
+def test_bad_chunk_and_worker_values_are_clear_errors(ec, kw, message):
+    with pytest.raises(DetenteError, match=message):
+        analyze(ec, draws=2000, seed=1, **kw)
+
+
+def test_a_malformed_scheduler_address_is_a_clear_error(ec):
+    pytest.importorskip("distributed")
+    with pytest.raises(DetenteError, match="cannot reach the Dask scheduler at notanaddress"):
+        analyze(ec, draws=10, seed=1, backend="dask", scheduler="notanaddress")
+
+
+def test_an_interruption_between_chunks_stops_the_workers_at_once(ec):
+    """Ctrl-C (or an error) in the progress callback, outside the backend's generator, must
+    still stop the pool, even while the exception (and its traceback) is held, e.g. by a
+    notebook."""
+    import multiprocessing as mp
+
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        if len(calls) == 2:  # after the first chunk
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        analyze(ec, draws=8192, seed=1, backend="processes", workers=2, chunk_size=1024,
+                progress=progress)
+    assert info.value.__traceback__ is not None  # still held
+    assert mp.active_children() == []

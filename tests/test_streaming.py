@@ -267,3 +267,30 @@ def test_a_streamed_run_renders_and_the_cli_streams(ec_streamed, tmp_path):
     assert main(["analyze", str(f), "-n", "1100", "--seed", "4", "--no-store", "--stream",
                  "--json", str(out)]) == 0
     assert json.loads(out.read_text())["aggregation"].startswith("streamed")
+
+
+def test_sketch_quantile_with_exact_neighbours_is_numpys_bit_for_bit():
+    """Where both order statistics are exact (one value per bucket), the sketch gives
+    np.percentile's value to the last bit: the virtual index is (n − 1)·q, as numpy computes
+    it (n·q + (1 − q) − 1 rounds differently, e.g. 0.04999999999999993 for n = 2)."""
+    rng = np.random.default_rng(0)
+    tried = 0
+    for n in range(2, 60):
+        x = rng.lognormal(0.0, 3.0, n)
+        sk = Sketch.of(x)
+        if sk.keys.size != n:
+            continue
+        tried += 1
+        for q in (0.05, 0.5, 0.95):
+            assert sk.quantile(q) == float(np.percentile(x, q * 100)), (n, q)
+    assert tried > 30
+
+
+@pytest.mark.parametrize("draws", [2, 3])
+def test_a_streamed_run_of_a_few_draws_equals_the_exact_one(ec, draws):
+    """Few draws: every value is alone in its bucket, so streamed quantiles are exact too."""
+    exact = analyze(ec, draws=draws, seed=3).to_dict()
+    streamed = analyze(ec, draws=draws, seed=3, stream=True).to_dict()
+    exact.pop("aggregation")
+    streamed.pop("aggregation")
+    assert json.dumps(streamed, sort_keys=True) == json.dumps(exact, sort_keys=True)

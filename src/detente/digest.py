@@ -153,7 +153,7 @@ class Sketch:
         if n == 0:
             return float("nan")
         cum = np.cumsum(self.counts)
-        h = n * q + (1 + q * -1) - 1  # numpy's virtual index for method="linear"
+        h = (n - 1) * q  # numpy's virtual index for method="linear", computed as numpy does
         r0 = min(max(math.floor(h), 0), n - 1)
         r1 = min(r0 + 1, n - 1)
         v0 = self._value(r0, cum)

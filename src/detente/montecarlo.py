@@ -62,8 +62,10 @@ def plan_chunks(n: int, chunk_size: int | None = None, *, workers: int = 1,
         per = min(max_blocks, max(1, math.ceil(blocks / (4 * max(1, workers)))))
         size = per * BLOCK
     else:
-        if chunk_size < 1:
-            raise ValueError(f"chunk size must be at least 1; got {chunk_size}")
+        if (isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
+                or chunk_size < 1):
+            raise DetenteError(
+                f"chunk size must be at least 1 (a whole number); got {chunk_size!r}")
         size = math.ceil(chunk_size / BLOCK) * BLOCK
     return [(s, min(size, n - s)) for s in range(0, n, size)]
 
@@ -185,7 +187,7 @@ def _dask(jobs: list[tuple[Any, ...]], workers: int,
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=40)
             client = Client(cluster)
-    except OSError as e:
+    except (OSError, ValueError, TypeError) as e:  # unreachable, or not an address at all
         if cluster is not None:
             cluster.close()
         raise DetenteError(
@@ -223,8 +225,9 @@ def run_chunks(
         raise DetenteError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if scheduler and backend != "dask":
         raise DetenteError("--scheduler needs --backend dask")
-    if workers is not None and workers < 1:
-        raise DetenteError(f"workers must be at least 1; got {workers}")
+    if workers is not None and (isinstance(workers, bool)
+                                or not isinstance(workers, (int, np.integer)) or workers < 1):
+        raise DetenteError(f"workers must be at least 1 (a whole number); got {workers!r}")
     w = workers or os.cpu_count() or 1
     jobs = [(fn, args(s, n)) for s, n in chunks]
     total = sum(n for _, n in chunks)
@@ -237,8 +240,13 @@ def run_chunks(
         it = _processes(jobs, w)
     else:
         it = _dask(jobs, w, scheduler)
-    for i, res in it:
-        fold(i, res)
-        done += chunks[i][1]
-        if progress:
-            progress(done, total)
+    try:
+        for i, res in it:
+            fold(i, res)
+            done += chunks[i][1]
+            if progress:
+                progress(done, total)
+    finally:
+        # an interruption or error in fold/progress (outside the generator) must stop the
+        # workers now, not when the traceback holding this frame is freed
+        it.close()

@@ -56,12 +56,17 @@ def correlate(u: dict[str, np.ndarray], pairs: list[tuple[str, str, float]]) -> 
 
     paths = sorted({p for a, b, _ in pairs for p in (a, b)})
     chol = np.linalg.cholesky(_matrix(paths, pairs))
-    z = ndtri(np.clip(np.stack([u[p] for p in paths], axis=1), _TINY, 1.0 - _TINY))
-    z = z @ chol.T
+    z = [ndtri(np.clip(u[p], _TINY, 1.0 - _TINY)) for p in paths]
     for k, p in enumerate(paths):
         if k == 0:
             continue  # L's first row is (1, 0, …): the first parameter keeps its draws
-        u[p] = ndtr(z[:, k])
+        # z′_k = Σ_j L_kj z_j, summed element by element in a fixed order: a BLAS matrix
+        # product (z @ L') rounds differently with the number of rows (gemv for one draw,
+        # gemm kernels and edge cases otherwise), and draw k must not depend on the chunk
+        acc = z[0] * chol[k, 0]
+        for j in range(1, k + 1):
+            acc = acc + z[j] * chol[k, j]
+        u[p] = ndtr(acc)
 
 
 def check_correlations(data: dict[str, Any], add: Callable[..., None]) -> None:
