@@ -623,3 +623,27 @@ print(len(store.list(limit=None)), len(errors), errors[:2])
     out, err = p.communicate(timeout=120)
     assert p.returncode == 0, err[-2000:]
     assert out.split()[:2] == ["100", "0"], out
+
+
+def test_wal_switch_retries_when_sqlite_answers_locked_at_once():
+    """Two processes creating a history at once: SQLite can refuse the WAL switch with
+    "database is locked" without waiting (no busy handler there); it is retried."""
+    import sqlite3
+
+    from detente.store.database import _wal
+
+    class Cursor:
+        calls = 0
+
+        def execute(self, sql):
+            Cursor.calls += 1
+            if Cursor.calls <= 3:
+                raise sqlite3.OperationalError("database is locked")
+            self.sql = sql
+
+        def fetchone(self):
+            return ("delete",)
+
+    cur = Cursor()
+    _wal(cur)
+    assert Cursor.calls == 5 and cur.sql == "PRAGMA journal_mode = WAL"

@@ -8,6 +8,8 @@ never appear in messages.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +146,25 @@ def make_engine(url: URL) -> Engine:
             "install it with `pip install 'detente[postgres]'` (psycopg 3)") from None
 
 
+def _wal(cur: Any) -> None:
+    """Put the database in WAL mode (persistent: a no-op once set). SQLite answers "database is
+    locked" at once, without its busy handler, when another connection is creating the file or
+    switching it at the same moment: retry, with backoff, up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.002
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode")
+            if str(cur.fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.1)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     memory = database in ("", ":memory:") or database.startswith("file::memory:")
@@ -170,7 +191,7 @@ def _sqlite_engine(url: URL) -> Engine:
         try:
             cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not memory:
-                cur.execute("PRAGMA journal_mode = WAL")
+                _wal(cur)
             cur.execute("PRAGMA foreign_keys = ON")
         finally:
             cur.close()
