@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,21 +20,8 @@ from detente.errors import DetenteError
 from detente.montecarlo import merge, plan_chunks
 from detente.questions import wilson_interval
 
-ROOT = Path(__file__).resolve().parents[1]
-FLAGSHIP = ROOT / "scenarios" / "ukraine-2025-02.yaml"
-EC = ROOT / "scenarios" / "ec-emissions-1994.yaml"
-
-# The EC case with uncertain positions and capabilities, so that draws differ.
-EC_UNCERTAIN = EC.read_text(encoding="utf-8") + """
-uncertainty:
-  stances.UK.emission_standard_date.position: triangular(6, 9, 10)
-  stances.DK.emission_standard_date.position: uniform(4, 6)
-  actors.DE.capability: lognormal(2.3, 0.2)
-"""
-
-
-def _json(a) -> str:
-    return json.dumps(a.to_dict(), sort_keys=True)
+from ._montecarlo import EC, EC_UNCERTAIN, FLAGSHIP, ROOT
+from ._montecarlo import as_json as _json
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import io
 import json
 import math
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,20 +23,8 @@ from detente.digest import ALPHA, Digests, Exact, Merger, Sketch, digest
 from detente.montecarlo import plan_chunks
 from detente.scenario.draws import BLOCK
 
-ROOT = Path(__file__).resolve().parents[1]
-FLAGSHIP = ROOT / "scenarios" / "ukraine-2025-02.yaml"
-EC = ROOT / "scenarios" / "ec-emissions-1994.yaml"
-# The EC case with uncertain positions and capabilities (as in test_montecarlo.py).
-EC_UNCERTAIN = EC.read_text(encoding="utf-8") + """
-uncertainty:
-  stances.UK.emission_standard_date.position: triangular(6, 9, 10)
-  stances.DK.emission_standard_date.position: uniform(4, 6)
-  actors.DE.capability: lognormal(2.3, 0.2)
-"""
-
-
-def _json(a) -> str:
-    return json.dumps(a.to_dict(), sort_keys=True)
+from ._montecarlo import EC_UNCERTAIN, FLAGSHIP
+from ._montecarlo import as_json as _json
 
 
 @pytest.fixture(scope="module")
