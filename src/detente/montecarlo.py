@@ -190,10 +190,18 @@ def _dask(jobs: list[tuple[Any, ...]], workers: int,
     except (OSError, ValueError, TypeError) as e:  # unreachable, or not an address at all
         if cluster is not None:
             cluster.close()
+        if not scheduler:
+            raise DetenteError(
+                f"cannot start a local Dask cluster of {workers} workers: {e}. Try fewer "
+                "--workers, or --backend processes") from None
         raise DetenteError(
             f"cannot reach the Dask scheduler at {scheduler}: {e}. Check the address "
             "(tcp://host:8786) and that `dask scheduler` is running there"
         ) from None
+    except BaseException:  # Ctrl-C while the cluster starts: take it down
+        if cluster is not None:
+            cluster.close()
+        raise
     futures = []
     try:
         futures = [client.submit(_indexed, (i, job), pure=False) for i, job in enumerate(jobs)]
