@@ -346,7 +346,7 @@ def analyze(
     sens = None
     if sensitivity and d.n > 1 and d.uncertain_paths and (qs or forecasts):
         sens = _rank_drivers(d.uncertain_values, d.uncertain_paths,
-                             lambda: _sensitivity_outputs(scenario, qs, forecasts, chosen))
+                             lambda: _sensitivity_outputs(scenario, qs, forecasts, chosen), run)
     return Analysis(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
         version=__version__, models=chosen, forecasts=forecasts,
@@ -357,10 +357,26 @@ def analyze(
 
 
 def _rank_drivers(x: np.ndarray, names: tuple[str, ...],
-                  outputs: Callable[[], dict[str, np.ndarray]]) -> Any:
+                  outputs: Callable[[], dict[str, np.ndarray]],
+                  run: dict[str, Any] | None = None) -> Any:
+    """PAWN indices of every output; on the ``processes`` backend the outputs are ranked in
+    parallel (each output's indices are its own, so the result is the same)."""
     from .sensitivity import MIN_DRAWS, pawn_solve
 
-    return pawn_solve(x, names, outputs()) if x.shape[0] >= MIN_DRAWS else None
+    if x.shape[0] < MIN_DRAWS:
+        return None
+    outs = outputs()
+    w = (run or {}).get("workers") or os.cpu_count() or 1
+    if (run or {}).get("backend") != "processes" or w < 2 or len(outs) < 2:
+        return pawn_solve(x, names, outs)
+    keys = list(outs)
+    groups = [keys[g::w] for g in range(min(w, len(keys)))]
+    found: dict[int, Any] = {}
+    run_chunks(pawn_solve, [(g, 1) for g in range(len(groups))],
+               lambda g, _n: (x, names, {k: outs[k] for k in groups[g]}),
+               backend="processes", workers=w, fold=found.__setitem__)
+    ranked = {k: v for r in found.values() for k, v in r.outputs.items()}
+    return dataclasses.replace(found[0], outputs={k: ranked[k] for k in keys if k in ranked})
 
 
 def _streamed(scenario: Scenario, ss: np.random.SeedSequence | None, seed_rec: int | None,
