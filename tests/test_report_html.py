@@ -298,3 +298,36 @@ def test_package_data_lists_the_templates():
     assert "report/templates/*.html.j2" in pyproject and "report/templates/*.css" in pyproject
     tpl = root / "src" / "detente" / "report" / "templates"
     assert (tpl / "report.html.j2").exists() and (tpl / "report.css").exists()
+
+
+def test_flagship_report_has_frontiers_and_stability_graph(reports):
+    a, doc = reports["ukraine-2025-02"]
+    p = _parse(doc)
+    for t in a.scenario.tables:
+        assert f"frontier-{t.id}" in p.ids, t.id
+    assert "stability-graph" in p.ids
+    text = p.plain
+    assert "Kalai–Smorodinsky" in text and "The states that matter" in text
+    assert "drawn for its first two members" in text  # the four-member table
+    m = re.search(r'data-target="stability-graph-plot">(.*?)</script>', doc, re.DOTALL)
+    spec = json.loads(m.group(1))
+    assert spec["data"] and spec["layout"]["annotations"]  # improvements drawn as arrows
+    assert not _external_loads(p)
+
+
+def test_no_conflict_means_no_stability_graph(reports):
+    a, doc = reports["china-soe-energy-2016"]
+    assert a.scenario.conflict is None
+    p = _parse(doc)
+    assert "stability-graph" not in p.ids
+    assert "Not in this scenario: stability analysis needs a `conflict` section" in p.plain
+
+
+def test_ec_table_with_many_members_renders(reports):
+    a, doc = reports["ec-emissions-1994"]
+    (t,) = a.scenario.tables
+    assert len(t.members) > 2
+    p = _parse(doc)
+    assert f"frontier-{t.id}" in p.ids
+    assert "drawn for its first two members" in p.plain
+    assert not _external_loads(p)

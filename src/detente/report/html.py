@@ -432,6 +432,7 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
     from plotly.offline import get_plotlyjs
 
     from . import html_charts as hc
+    from . import html_graphs as hg
 
     s = analysis.scenario
     many = analysis.draws > 1
@@ -443,6 +444,14 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
     timelines = _timelines(data)
     sens = _sensitivity(analysis)
     linkage_rows = [r for t in tables for r in t["linkage_rows"]]
+    fronts = {f["id"]: f for f in hg.frontiers(s)}
+    for t in tables:
+        f = fronts.get(t["id"])
+        t["frontier"] = f if f is not None and f["points"] is not None else None
+    run = stability
+    if run is None and s.conflict is not None:
+        run = _stability_run(s)
+    graph = hg.stability_graph(run) if run is not None else None
     charts = {
         "questions": hc.question_chart(ch, questions, many) if questions else None,
         "issues": [hc.issue_chart(ch, k, iss, many) for k, iss in enumerate(issues)],
@@ -450,6 +459,10 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
         "linkage": hc.linkage_chart(ch, linkage_rows, many) if linkage_rows else None,
         "timeline": hc.timeline_chart(ch, timelines) if timelines else None,
         "sensitivity": hc.sensitivity_chart(ch, sens["outputs"]) if sens["outputs"] else None,
+        "frontiers": {t["id"]: hg.frontier_chart(ch, t["k"], t["frontier"]) for t in tables
+                      if t["frontier"] is not None},
+        "stability_graph": hg.stability_graph_chart(ch, graph) if graph and graph["nodes"]
+        else None,
     }
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("detente.report", "templates"),
@@ -460,7 +473,7 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
     return template.render(
         s=s, a=analysis, many=many, questions=questions, actors=_actors(analysis, data),
         issues=issues, trails=_trails(analysis), tables=tables, linkage_rows=linkage_rows,
-        stability=_stability(analysis, stability), timelines=timelines,
+        stability=_stability(analysis, run), stability_graph=graph, timelines=timelines,
         timeline_rows=_timeline_rows(timelines), sensitivity=sens,
         sources=_sources(s), provenance=_provenance(analysis), charts=charts,
         models=[(m, registry.get(m).title) for m in analysis.models],
