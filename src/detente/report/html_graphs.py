@@ -7,7 +7,8 @@ point, the deal (Nash) and the Kalai–Smorodinsky point, and the acceptable par
 its first two members (their own frontier; the table's deal is projected onto their utilities).
 
 The stability graph shows the states that matter — the status quo, the states unilateral
-improvements reach from it, and the equilibria — with the unilateral improvements among them.
+improvements reach from it, and the equilibria (at most 16) — on a circle, with the unilateral
+improvements among them as arrows coloured by the decision maker who moves.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from .html_charts import COLOURS, Charts, _esc
 __all__ = ["MAX_GRAPH_NODES", "frontier_chart", "frontiers", "stability_graph",
            "stability_graph_chart"]
 
-MAX_GRAPH_NODES = 30
+MAX_GRAPH_NODES = 16
+# the arrows' colours (one per decision maker), apart from the nodes' (COLOURS)
+_DM_COLOURS = ("#e69f00", "#56b4e9", "#cc79a7", "#009e73", "#d55e00", "#555555")
 _FRONTIER_POINTS = 200
 
 
@@ -116,8 +119,22 @@ def frontier_chart(ch: Charts, k: int, fr: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------ stability
+def _taken(st: str) -> str:
+    return "".join("Y" if c in "Yy" else "N" for c in st)
+
+
+def _changed(a: str, b: str) -> int:
+    """Options whose choice differs between two states."""
+    return sum(x != y for x, y in zip(_taken(a), _taken(b)))
+
+
 def stability_graph(run: dict[str, Any]) -> dict[str, Any] | None:
-    """The states that matter and the unilateral improvements among them (≤ 30 states)."""
+    """The states that matter and the unilateral improvements among them (≤ 16 states).
+
+    The status quo, the states unilateral improvements reach from it, then the equilibria
+    ranked by the number of concepts they are stable under (Nash first among ties), then by
+    closeness to the status quo (fewest options changed). Each state gets a short id
+    (``S1``, ``S2``, …) used in the chart, the table and the list of improvements."""
     from ..scenario.conflict import describe_state
     from ..stability.graph import unilateral_improvements
     from .stability import _NAMES
@@ -142,75 +159,72 @@ def stability_graph(run: dict[str, Any]) -> dict[str, Any] | None:
         reach = [sq] + [t for _, t in out_of(sq)]
         if sqa is not None:
             reach += list(sqa.reachable)
+    nash = next((c for c in concepts if str(c).lower().startswith("nash")), None)
+    ref = sq if sq in at else None
     by_count = sorted({st for c in concepts for st in eqs[c]},
-                      key=lambda st: (-sum(st in eqs[c] for c in concepts), at[st]))
-    nodes: list[str] = []
-    for st in [*reach, *by_count]:
-        if st not in nodes and st in at:
-            nodes.append(st)
-    if len(nodes) > MAX_GRAPH_NODES:  # the status quo, its improvements, then equilibria
-        first = [sq, *(t for _, t in out_of(sq))] if sq in at else []
-        nodes = list(dict.fromkeys([*first, *by_count]))[:MAX_GRAPH_NODES]
-    shown = set(nodes)
-    edges = [(dm, s, t) for s in nodes for dm, t in out_of(s) if t in shown and t != s]
+                      key=lambda st: (-sum(st in eqs[c] for c in concepts),
+                                      nash is None or st not in eqs[nash],
+                                      _changed(st, ref) if ref is not None else 0, at[st]))
+    nodes = [st for st in dict.fromkeys([*reach, *by_count]) if st in at][:MAX_GRAPH_NODES]
+    short = {st: f"S{k + 1}" for k, st in enumerate(nodes)}
+    edges = [(dm, short[s], short[t]) for s in nodes for dm, t in dict.fromkeys(out_of(s))
+             if t in short and t != s]
     full = {st: [_NAMES.get(c, c).split(" ")[0] for c in concepts if st in eqs[c]]
             for st in nodes}
-    return {"nodes": [{"state": st, "words": describe_state(opts, st), "sq": st == sq,
-                       "stable": full[st]} for st in nodes],
-            "edges": edges, "n_states": len(names)}
+    return {"nodes": [{"state": short[st], "vector": st, "words": describe_state(opts, st),
+                       "sq": st == sq, "stable": full[st]} for st in nodes],
+            "edges": edges, "decision_makers": dms, "n_states": len(names)}
 
 
-def _layout(nodes: list[str], edges: list[tuple[str, str, str]], sq: str | None):
-    """Columns by improvement steps from the status quo (unreached states in the last one)."""
-    depth = {sq: 0} if sq in nodes else {}
-    frontier = list(depth)
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for _, a, b in edges:
-                if a == s and b not in depth:
-                    depth[b] = depth[s] + 1
-                    nxt.append(b)
-        frontier = nxt
-    last = max(depth.values(), default=-1) + 1
-    cols: dict[int, list[str]] = {}
-    for st in nodes:
-        cols.setdefault(depth.get(st, last), []).append(st)
-    pos = {}
-    for c, sts in cols.items():
-        for i, st in enumerate(sts):
-            pos[st] = (float(c), -float(i) + (len(sts) - 1) / 2.0)
-    return pos, max(len(v) for v in cols.values()) if cols else 1
+def _layout(ids: list[str]) -> dict[str, tuple[float, float]]:
+    """The states on a circle, clockwise from the top (the status quo comes first)."""
+    n = max(len(ids), 1)
+    return {st: (float(np.sin(2 * np.pi * k / n)), float(np.cos(2 * np.pi * k / n)))
+            for k, st in enumerate(ids)}
+
+
+def _outward(x: float, y: float) -> str:
+    """Where a node's label goes: away from the circle's centre."""
+    v = "top" if y > 0.38 else "bottom" if y < -0.38 else "middle"
+    h = "right" if x > 0.38 else "left" if x < -0.38 else "center"
+    return "top center" if (v, h) == ("middle", "center") else f"{v} {h}"
 
 
 def stability_graph_chart(ch: Charts, g: dict[str, Any]) -> dict[str, Any]:
     go = ch.go
     nodes = g["nodes"]
-    sq = next((n["state"] for n in nodes if n["sq"]), None)
-    pos, tall = _layout([n["state"] for n in nodes], g["edges"], sq)
+    pos = _layout([n["state"] for n in nodes])
+    dms = list(g.get("decision_makers") or dict.fromkeys(dm for dm, _, _ in g["edges"]))
+    dm_colour = {dm: _DM_COLOURS[k % len(_DM_COLOURS)] for k, dm in enumerate(dms)}
+    traces = []
+    # one legend entry per decision maker (the arrows themselves are annotations)
+    for dm in dms:
+        if any(d == dm for d, _, _ in g["edges"]):
+            traces.append(go.Scatter(x=[None], y=[None], mode="lines", name=f"moves: {_esc(dm)}",
+                                     line=dict(color=dm_colour[dm], width=2),
+                                     hoverinfo="skip"))
     groups: dict[str, list[dict[str, Any]]] = {}
     for n in nodes:
         groups.setdefault(", ".join(n["stable"]) or "no concept", []).append(n)
-    traces = []
     for k, (label, ns) in enumerate(sorted(groups.items(), key=lambda kv: -len(kv[0]))):
         colour = "#999" if label == "no concept" else COLOURS[k % len(COLOURS)]
         traces.append(go.Scatter(
             x=[pos[n["state"]][0] for n in ns], y=[pos[n["state"]][1] for n in ns],
             mode="markers+text", name=f"stable under: {label}",
-            text=[("status quo: " if n["sq"] else "") + _esc(n["words"]) for n in ns],
-            textposition="middle right", textfont=dict(size=10),
-            marker=dict(size=[18 if n["sq"] else 12 for n in ns], color=colour,
+            text=[n["state"] for n in ns],
+            textposition=[_outward(*pos[n["state"]]) for n in ns], textfont=dict(size=11),
+            marker=dict(size=[22 if n["sq"] else 14 for n in ns], color=colour,
                         symbol=["star" if n["sq"] else "circle" for n in ns],
                         line=dict(width=1, color="#333")),
-            hovertext=[f"{n['state']}: {_esc(n['words'])}<br>stable under: {label}"
-                       for n in ns], hoverinfo="text"))
+            hovertext=[f"{n['state']}{' (status quo)' if n['sq'] else ''}: {_esc(n['words'])}"
+                       f"<br>stable under: {label}" for n in ns], hoverinfo="text"))
     arrows = [dict(x=pos[b][0], y=pos[b][1], ax=pos[a][0], ay=pos[a][1], xref="x", yref="y",
-                   axref="x", ayref="y", showarrow=True, arrowhead=3, arrowsize=1,
-                   arrowwidth=1.2, arrowcolor="#777", standoff=7, startstandoff=7,
-                   text="", hovertext=_esc(f"{dm}: {a} → {b}"))
+                   axref="x", ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2,
+                   arrowwidth=1.5, arrowcolor=dm_colour.get(dm, "#777"), opacity=0.8,
+                   standoff=9, startstandoff=9, text="", hovertext=_esc(f"{dm}: {a} → {b}"))
               for dm, a, b in g["edges"]]
-    xs = [p[0] for p in pos.values()] or [0.0]
-    return ch.figure("stability-graph", traces, height=min(900, 140 + 34 * tall),
-                     annotations=arrows,
-                     xaxis=dict(visible=False, range=[min(xs) - 0.3, max(xs) + 1.6]),
-                     yaxis=dict(visible=False), margin=dict(l=10, r=10, t=40, b=10))
+    return ch.figure("stability-graph", traces, height=560, annotations=arrows,
+                     xaxis=dict(visible=False, range=[-1.25, 1.25], showgrid=False),
+                     yaxis=dict(visible=False, range=[-1.25, 1.25], showgrid=False,
+                                scaleanchor="x", scaleratio=1),
+                     margin=dict(l=10, r=10, t=90, b=10))
