@@ -25,6 +25,7 @@ from ..errors import DetenteError
 from ..forecast import registry
 from ..labels import describe
 from .tables import _v as _stat  # the median with its 5–95% range, as in the terminal
+from .tables import linkage_sentence
 from .terminal import _pct
 
 __all__ = ["ReportError", "check_report_extra", "render_html", "write_report"]
@@ -205,17 +206,7 @@ def _tables(analysis: Analysis, data: dict[str, Any], many: bool) -> list[dict[s
                            "issues": ", ".join(v["issues"]) if v["issues"] else "all issues",
                            "margin": _stat(v["margin"], many, 3, sign=True)})
         lk = t["linkage"]
-        single = [i for i, p in lk["single_issue_zone"].items() if p >= 0.5]
-        if many:
-            tail = (f"the issue-by-issue outcome is acceptable to every member in "
-                    f"{_pct(lk['issue_by_issue_acceptable'])} of draws; only the package has a "
-                    f"zone in {_pct(lk['package_only'])}")
-        else:
-            tail = ("the issue-by-issue outcome is acceptable to every member"
-                    if lk["issue_by_issue_acceptable"] else
-                    "the issue-by-issue outcome is not acceptable to every member")
-            if lk["package_only"]:
-                tail += "; only the package has a zone"
+        link_text = linkage_sentence(lk, many, pct=_pct)
         avoided = [("winning every veto player's acceptance" if name == "(none)" else
                     f"leaving the issues of {name} untouched")
                    + (f" ({_pct(p)} of draws)" if many else "")
@@ -225,8 +216,7 @@ def _tables(analysis: Analysis, data: dict[str, Any], many: bool) -> list[dict[s
             "members": t["members"], "zone": _zone_text(t["zone"], many), "package": rows,
             "member_rows": members, "vetoes": vetoes, "holds": _holds_text(t, many),
             "holding_avoided": avoided,
-            "linkage": f"A zone exists on {len(single)} of {len(lk['single_issue_zone'])} "
-                       f"issues alone; {tail}.",
+            "linkage": link_text[0].upper() + link_text[1:],
             "linkage_rows": [{"table": tid, "member": a,
                               "p50": lk["gain_from_linkage"][a]["p50"],
                               "lo": lk["gain_from_linkage"][a]["p05"],

@@ -24,6 +24,25 @@ def _v(st: dict[str, Any] | None, many: bool, digits: int = 1, sign: bool = Fals
     return text
 
 
+def linkage_sentence(lk: dict[str, Any], many: bool, *, pct=lambda v: f"{v:.0%}",
+                     negation: str = "not") -> str:
+    """The linkage verdict in words (terminal and HTML report): on how many issues a zone
+    exists alone, and whether bargaining issue by issue would do."""
+    single = [i for i, p in lk["single_issue_zone"].items() if p >= 0.5]
+    if many:
+        tail = (f"the issue-by-issue outcome is acceptable to every member in "
+                f"{pct(lk['issue_by_issue_acceptable'])} of draws; only the package has a "
+                f"zone in {pct(lk['package_only'])}")
+    else:
+        tail = ("the issue-by-issue outcome is acceptable to every member"
+                if lk["issue_by_issue_acceptable"] else
+                f"the issue-by-issue outcome is {negation} acceptable to every member")
+        if lk["package_only"]:
+            tail += "; only the package has a zone"
+    return (f"a zone exists on {len(single)} of {len(lk['single_issue_zone'])} issues alone; "
+            f"{tail}.")
+
+
 def render_tables(analysis, console: Console, data: dict[str, Any] | None = None) -> None:
     """One block per table: zone, deals, who accepts, whether it holds, linkage."""
     d = analysis.to_dict() if data is None else data
@@ -123,17 +142,5 @@ def render_tables(analysis, console: Console, data: dict[str, Any] | None = None
             else:
                 console.print(f"  P(the deal holds) = {t['holds']:.0%}; "
                               f"P(some deal holds) = {hd['exists']:.0%}.")
-        lk = t["linkage"]
-        single = [i for i, p in lk["single_issue_zone"].items() if p >= 0.5]
-        if many:
-            tail = (f"the issue-by-issue outcome is acceptable to every member in "
-                    f"{lk['issue_by_issue_acceptable']:.0%} of draws; only the package has a "
-                    f"zone in {lk['package_only']:.0%}")
-        else:
-            tail = ("the issue-by-issue outcome is acceptable to every member"
-                    if lk["issue_by_issue_acceptable"] else
-                    "the issue-by-issue outcome is [bold]not[/bold] acceptable to every member")
-            if lk["package_only"]:
-                tail += "; only the package has a zone"
-        console.print(f"  Linkage: a zone exists on {len(single)} of "
-                      f"{len(lk['single_issue_zone'])} issues alone; {tail}.")
+        console.print("  Linkage: " + linkage_sentence(t["linkage"], many,
+                                                      negation="[bold]not[/bold]"))
