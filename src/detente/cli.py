@@ -126,6 +126,17 @@ def _progress_bar(draws: int, *, quiet: bool = False):
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+def write_json(doc: dict, output: Path | None, said: str) -> None:
+    """A JSON document to stdout (no output, or '-'), or atomically to a file, then
+    ``said.format(path=output)`` on the terminal."""
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        _out().print(said.format(path=output), markup=False)
+
+
 def _emit(data: dict, json_path: str | None, render, what: str = "Results") -> None:
     """JSON to stdout ('-'), or the terminal rendering plus an optional JSON file."""
     payload = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -379,13 +390,7 @@ def schema(
     """Write the scenario format's JSON Schema (for editor validation and completion)."""
     from .scenario.schema import scenario_json_schema
 
-    doc = scenario_json_schema()
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(output, text)
-        _out().print(f"JSON Schema written to {output}", markup=False)
+    write_json(scenario_json_schema(), output, "JSON Schema written to {path}")
 
 
 @app.command()

@@ -5,7 +5,6 @@ Importing this module is cheap: the store (SQLAlchemy) loads when a command runs
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -239,16 +238,11 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export everything stored about a run as JSON: scenario text, settings, results."""
-    from ..cli import _out, write_atomic
+    from ..cli import write_json
 
     with _open(db) as store:
         doc = store.export(run_id)
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-    else:
-        write_atomic(output, text)
-        _out().print(f"Run {doc['id']} exported to {output}", markup=False)
+    write_json(doc, output, f"Run {doc['id']} exported to {{path}}")
 
 
 @runs_app.command()
