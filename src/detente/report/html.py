@@ -25,7 +25,7 @@ from ..errors import DetenteError
 from ..forecast import registry
 from ..labels import describe
 from .tables import _v as _stat  # the median with its 5–95% range, as in the terminal
-from .tables import linkage_sentence
+from .tables import holding_sentences, linkage_sentence
 from .terminal import _pct
 
 __all__ = ["ReportError", "check_report_extra", "render_html", "write_report"]
@@ -138,24 +138,10 @@ def _zone_text(z: dict[str, Any], many: bool) -> str:
 
 
 def _holds_text(t: dict[str, Any], many: bool) -> list[str]:
-    hd = t["holding_deal"]
     if not t["vetoes"]:
         return ["No veto player sits outside this table: a deal needs only its members' "
                 "acceptance."]
-    if many:
-        return [f"P(the deal holds) = {_pct(t['holds'])}; "
-                f"P(some deal holds) = {_pct(hd['exists'])}."]
-    if t["holds"]:
-        return ["The deal holds: every veto player whose issues it moves accepts it."]
-    out = ["The deal does not hold."]
-    if hd["exists"]:
-        av = next(iter(hd["avoided_vetoes"]), "(none)")
-        how = ("by winning every veto player's acceptance" if av == "(none)"
-               else f"by leaving the issues of {av} untouched")
-        out.append(f"A deal that holds exists {how} (column “holds”).")
-    else:
-        out.append("No deal at this table would hold.")
-    return out
+    return holding_sentences(t, many, pct=_pct, quotes=("“", "”"))
 
 
 def _tables(analysis: Analysis, data: dict[str, Any], many: bool) -> list[dict[str, Any]]:

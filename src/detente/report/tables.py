@@ -24,6 +24,26 @@ def _v(st: dict[str, Any] | None, many: bool, digits: int = 1, sign: bool = Fals
     return text
 
 
+def holding_sentences(t: dict[str, Any], many: bool, *, pct=lambda v: f"{v:.0%}",
+                      strong=lambda w: w, quotes: tuple[str, str] = ("'", "'")) -> list[str]:
+    """Whether a table's deal holds, in words (terminal and HTML report); ``strong`` marks the
+    verdict, ``quotes`` enclose the column name."""
+    hd = t["holding_deal"]
+    if many:
+        return [f"P(the deal holds) = {pct(t['holds'])}; P(some deal holds) = {pct(hd['exists'])}."]
+    if t["holds"]:
+        return [f"The deal {strong('holds')}."]
+    out = [f"The deal {strong('does not hold')}."]
+    if hd["exists"]:
+        av = next(iter(hd["avoided_vetoes"]), "(none)")
+        how = ("by winning every veto player's acceptance" if av == "(none)"
+               else f"by leaving the issues of {av} untouched")
+        out.append(f"A deal that holds exists {how} (column {quotes[0]}holds{quotes[1]}).")
+    else:
+        out.append("No deal at this table would hold.")
+    return out
+
+
 def linkage_sentence(lk: dict[str, Any], many: bool, *, pct=lambda v: f"{v:.0%}",
                      negation: str = "not") -> str:
     """The linkage verdict in words (terminal and HTML report): on how many issues a zone
@@ -126,21 +146,7 @@ def render_tables(analysis, console: Console, data: dict[str, Any] | None = None
                                f"its veto applies in {v['applies']:.0%}")
                 parts.append(f"{v['actor']} {verdict} (margin {_v(v['margin'], many, 3, True)})")
             console.print("  Veto players off the table: " + "; ".join(parts) + ".")
-            hd = t["holding_deal"]
-            if not many:
-                if t["holds"]:
-                    console.print("  The deal [bold]holds[/bold].")
-                else:
-                    console.print("  The deal [bold]does not hold[/bold].")
-                    if hd["exists"]:
-                        av = next(iter(hd["avoided_vetoes"]), "(none)")
-                        how = ("by winning every veto player's acceptance" if av == "(none)"
-                               else f"by leaving the issues of {av} untouched")
-                        console.print(f"  A deal that holds exists {how} (column 'holds').")
-                    else:
-                        console.print("  No deal at this table would hold.")
-            else:
-                console.print(f"  P(the deal holds) = {t['holds']:.0%}; "
-                              f"P(some deal holds) = {hd['exists']:.0%}.")
+            for line in holding_sentences(t, many, strong=lambda w: f"[bold]{w}[/bold]"):
+                console.print("  " + line)
         console.print("  Linkage: " + linkage_sentence(t["linkage"], many,
                                                       negation="[bold]not[/bold]"))
