@@ -30,10 +30,6 @@ __all__ = ["Job", "JobRunner"]
 
 log = logging.getLogger("detente.web")
 
-#: States a job goes through: queued → running → saving → done (or failed).
-STATES = ("queued", "running", "saving", "done", "failed")
-
-
 @dataclass
 class Job:
     """One run started from the web app, and how far it got."""
@@ -43,7 +39,7 @@ class Job:
     draws: int
     seed: int | None
     text: str = field(repr=False)
-    state: str = "queued"
+    state: str = "queued"  # → running → saving → done (or failed)
     done: int = 0
     total: int = 0
     created: float = field(default_factory=time.time)
@@ -53,6 +49,12 @@ class Job:
     error: str | None = None
     report_error: str | None = None
     problems: list[Problem] = field(default_factory=list)
+
+    def fail(self, error: str, problems: list[Problem] | None = None) -> None:
+        self.error = error
+        self.problems = list(problems or [])
+        self.state = "failed"
+        self.finished = time.time()
 
     def to_dict(self) -> dict[str, Any]:
         now = time.time()
@@ -135,9 +137,7 @@ class JobRunner:
                 self._run(job)
             except Exception as e:  # a bug: keep the worker alive, log the traceback
                 log.exception("run %s of %s failed", job.id, job.scenario)
-                job.error = f"internal error: {type(e).__name__}: {e}"
-                job.state = "failed"
-                job.finished = time.time()
+                job.fail(f"internal error: {type(e).__name__}: {e}")
 
     def _run(self, job: Job) -> None:
         from ..analysis import analyze
@@ -163,15 +163,10 @@ class JobRunner:
                 options={"draws": job.draws, "seed": job.seed, "backend": "serial",
                          "source": "web", "scenario_file": f"{job.scenario}.yaml"})
         except ScenarioError as e:  # the file changed into a draft between submit and run
-            job.error = "the scenario does not validate; fix it and run again"
-            job.problems = list(e.problems)
-            job.state = "failed"
-            job.finished = time.time()
+            job.fail("the scenario does not validate; fix it and run again", e.problems)
             return
         except DetenteError as e:  # the store cannot be written, …
-            job.error = str(e)
-            job.state = "failed"
-            job.finished = time.time()
+            job.fail(str(e))
             return
         job.run_id = summary.id
         try:

@@ -11,11 +11,11 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .._version import __version__
 from .api import report_response
-from .app import AppContext, context
+from .app import AppContext, _error, context
 from .security import COOKIE, cookie_value
 from .workspace import check_name, sha256, validate_text
 
@@ -29,6 +29,8 @@ Ctx = Annotated[AppContext, Depends(context)]
 def _env() -> Any:
     import jinja2
 
+    from ..store.cli import _num, _pct, _signed  # the same numbers as `detente runs show`
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("detente.web", "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -36,26 +38,6 @@ def _env() -> Any:
     env.filters["num"] = _num
     env.filters["signed"] = _signed
     return env
-
-
-def _pct(v: float | None) -> str:
-    if v is None:
-        return "—"
-    if v in (0.0, 1.0) or 0.01 <= v <= 0.99:
-        return f"{v:.0%}"
-    return f"{v:.1%}"
-
-
-def _num(v: float | None, digits: int = 1) -> str:
-    return "—" if v is None else f"{v:.{digits}f}"
-
-
-def _signed(v: float | None, pct: bool = False) -> str:
-    if v is None:
-        return "—"
-    if not v:
-        return "0"
-    return f"{v * 100:+.1f} pts" if pct else f"{v:+.2f}"
 
 
 def _page(template: str, **values: Any) -> HTMLResponse:
@@ -149,7 +131,7 @@ def login(ctx: Ctx, token: Annotated[str | None, Query(max_length=512)] = None) 
     if token is None:
         return _page("login.html", title="Access token")
     if not hmac.compare_digest(token.encode(), ctx.token.encode()):
-        return JSONResponse({"error": "wrong access token", "problems": []}, status_code=401)
+        return _error(401, "wrong access token")
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(COOKIE, cookie_value(ctx.token), httponly=True, samesite="strict",
                     path="/")

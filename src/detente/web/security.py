@@ -45,6 +45,7 @@ APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'se
            "base-uri 'none'; form-action 'self'")
 _PLAIN_PATH = re.compile(r"^(/[A-Za-z0-9_.\-]+)*/?\Z")
 _EXEMPT = frozenset({"/login"})
+_TOKEN_EG = "--token \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,11 +79,10 @@ def is_loopback(host: str) -> bool:
 def check_bind(host: str, token: str | None) -> None:
     """Refuse to listen on anything but loopback without an access token."""
     if token is not None and not token.strip():
-        raise BindError("the access token is empty; give a long random one, e.g. "
-                        "--token \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\"")
+        raise BindError("the access token is empty; give a long random one, e.g. " + _TOKEN_EG)
     if token is not None and len(token) < 16:
         raise BindError("the access token is too short: use at least 16 characters, e.g. "
-                        "--token \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\"")
+                        + _TOKEN_EG)
     if not is_loopback(host) and not token:
         raise BindError(
             f"refusing to listen on {host}: anyone who can reach this address could read and "

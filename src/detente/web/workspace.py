@@ -208,10 +208,6 @@ class Workspace:
         return data.decode("utf-8", "replace"), st
 
     # ------------------------------------------------------------------------ reading
-    def exists(self, name: str) -> bool:
-        p = self.path(name)
-        return p.is_file() and not p.is_symlink()
-
     def read(self, name: str) -> str:
         """The scenario's text (404 when there is none)."""
         return self._read(self.path(name), name)[0]
