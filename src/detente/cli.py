@@ -9,9 +9,7 @@ Exit codes: 0 success · 1 other user error · 2 usage error · 65 invalid scena
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import json
-import re
 import sys
 import traceback
 from pathlib import Path
@@ -402,18 +400,11 @@ def new(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter scenario to edit."""
-    from importlib.resources import files as _files
+    from .scenario.starter import starter_text
 
     stem = name[:-5] if name.endswith(".yaml") else name
     path = output or Path(f"{stem}.yaml")
-    ident = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(stem).name).strip("-") or "scenario"
-    if not ident[0].isalpha():
-        ident = "s-" + ident
-    text = (_files("detente") / "templates" / "starter.yaml").read_text(encoding="utf-8")
-    text = (text.replace("__ID__", ident[:64]).replace("__FILE__", str(path))
-            .replace("__TITLE__", Path(stem).name.replace("-", " ").replace("_", " ").strip()
-                     or "New scenario")
-            .replace("__DATE__", _dt.date.today().isoformat()))
+    text = starter_text(stem, str(path))
     if path.exists() and not force:
         raise DetenteError(f"{path} already exists; nothing was changed "
                            "(use --force to overwrite, or choose another name)")

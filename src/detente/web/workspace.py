@@ -26,6 +26,7 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import DetenteError, Problem, ScenarioError
+from ..scenario.starter import starter_text
 
 __all__ = [
     "NAME_PATTERN",
@@ -311,15 +312,6 @@ class Workspace:
             write_text_atomic(path, text, fsync=True, newline="")
         except OSError as e:
             raise WorkspaceError(f"cannot write {path.name}: {e.strerror}", 500) from None
-
-
-def starter_text(name: str) -> str:
-    """The commented starter scenario (as ``detente new``), for scenario ``name``."""
-    text = (files("detente") / "templates" / "starter.yaml").read_text(encoding="utf-8")
-    ident = name if name[0].isalpha() else f"s-{name}"
-    title = name.replace("-", " ").replace("_", " ").strip().capitalize() or "New scenario"
-    return (text.replace("__ID__", ident[:64]).replace("__FILE__", f"{name}.yaml")
-            .replace("__TITLE__", title).replace("__DATE__", dt.date.today().isoformat()))
 
 
 def _title_of(text: str) -> str | None:
