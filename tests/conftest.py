@@ -32,3 +32,21 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+# The EC case with uncertain inputs and its 2,100-draw run, shared by the Monte Carlo tests
+# (tests/test_montecarlo.py, tests/test_streaming.py): computed once per session.
+@pytest.fixture(scope="session")
+def ec_uncertain():
+    from detente import loads_scenario
+
+    from ._montecarlo import EC_UNCERTAIN
+
+    return loads_scenario(EC_UNCERTAIN)
+
+
+@pytest.fixture(scope="session")
+def ec_uncertain_run(ec_uncertain):
+    from detente.analysis import analyze
+
+    return analyze(ec_uncertain, draws=2100, seed=11)

@@ -24,16 +24,6 @@ from ._montecarlo import EC, EC_UNCERTAIN, FLAGSHIP, ROOT
 from ._montecarlo import as_json as _json
 
 
-@pytest.fixture(scope="module")
-def ec():
-    return loads_scenario(EC_UNCERTAIN)
-
-
-@pytest.fixture(scope="module")
-def ec_reference(ec):
-    return analyze(ec, draws=2100, seed=11)
-
-
 def test_plan_chunks_covers_every_draw_once_in_whole_blocks():
     for n in (1, 5, 1023, 1024, 1025, 5000, 100_000):
         for size in (None, 1, 1024, 3000):
@@ -47,25 +37,25 @@ def test_plan_chunks_covers_every_draw_once_in_whole_blocks():
 
 
 @pytest.mark.parametrize("chunk_size", [1024, 2048])
-def test_chunk_size_does_not_change_a_single_number(ec, ec_reference, chunk_size):
-    chunked = analyze(ec, draws=2100, seed=11, chunk_size=chunk_size)
-    assert _json(chunked) == _json(ec_reference)
-    for m in ec_reference.models:
+def test_chunk_size_does_not_change_a_single_number(ec_uncertain, ec_uncertain_run, chunk_size):
+    chunked = analyze(ec_uncertain, draws=2100, seed=11, chunk_size=chunk_size)
+    assert _json(chunked) == _json(ec_uncertain_run)
+    for m in ec_uncertain_run.models:
         np.testing.assert_array_equal(chunked.forecasts[m].outcome,
-                                      ec_reference.forecasts[m].outcome)
+                                      ec_uncertain_run.forecasts[m].outcome)
 
 
-def test_process_pool_gives_identical_numbers(ec, ec_reference):
-    pooled = analyze(ec, draws=2100, seed=11, backend="processes", workers=2, chunk_size=1024)
-    assert _json(pooled) == _json(ec_reference)
+def test_process_pool_gives_identical_numbers(ec_uncertain, ec_uncertain_run):
+    pooled = analyze(ec_uncertain, draws=2100, seed=11, backend="processes", workers=2, chunk_size=1024)
+    assert _json(pooled) == _json(ec_uncertain_run)
 
 
-def test_dask_local_cluster_gives_identical_numbers(ec, ec_reference):
+def test_dask_local_cluster_gives_identical_numbers(ec_uncertain, ec_uncertain_run):
     pytest.importorskip("distributed", reason="Dask is in the test extra: pip install -e '.[test]'")
     seen = []
-    run = analyze(ec, draws=2100, seed=11, backend="dask", workers=2, chunk_size=1024,
+    run = analyze(ec_uncertain, draws=2100, seed=11, backend="dask", workers=2, chunk_size=1024,
                   progress=lambda done, total: seen.append((done, total)))
-    assert _json(run) == _json(ec_reference)
+    assert _json(run) == _json(ec_uncertain_run)
     assert seen[0] == (0, 2100) and seen[-1] == (2100, 2100)
 
 
@@ -83,9 +73,9 @@ def test_flagship_tables_questions_and_dynamic_paths_merge_exactly():
         assert (q1.probability, q1.interval) == (q2.probability, q2.interval)
 
 
-def test_progress_is_reported_in_order_and_ends_at_the_total(ec):
+def test_progress_is_reported_in_order_and_ends_at_the_total(ec_uncertain):
     seen = []
-    analyze(ec, draws=3000, seed=1, chunk_size=1024, progress=lambda d, t: seen.append((d, t)))
+    analyze(ec_uncertain, draws=3000, seed=1, chunk_size=1024, progress=lambda d, t: seen.append((d, t)))
     assert [d for d, _ in seen] == [0, 1024, 2048, 3000]
     assert {t for _, t in seen} == {3000}
 
@@ -106,12 +96,12 @@ def test_merge_pads_shorter_round_paths_with_their_final_state():
         ({"scheduler": "tcp://127.0.0.1:8786"}, "--scheduler needs --backend dask"),
     ],
 )
-def test_bad_backend_options_are_clear_errors(ec, kw, message):
+def test_bad_backend_options_are_clear_errors(ec_uncertain, kw, message):
     with pytest.raises(DetenteError, match=message):
-        analyze(ec, draws=10, seed=1, chunk_size=1024, **kw)
+        analyze(ec_uncertain, draws=10, seed=1, chunk_size=1024, **kw)
 
 
-def test_cli_backends_write_identical_json(tmp_path, ec):
+def test_cli_backends_write_identical_json(tmp_path, ec_uncertain):
     f = tmp_path / "ec.yaml"
     f.write_text(EC_UNCERTAIN, encoding="utf-8")
     outs = []
@@ -165,7 +155,7 @@ def test_wilson_interval_covers_the_true_probability_95_percent_of_the_time():
         assert 0.93 <= hit <= 0.975, (p, hit)
 
 
-def test_question_probability_is_the_share_of_draws_with_its_interval(ec):
+def test_question_probability_is_the_share_of_draws_with_its_interval(ec_uncertain):
     """P(compromise forecast ≥ 4.25), near the forecast's median: the probability is the hand
     count over the sampled draws, and its interval is the Wilson interval of that count."""
     head = EC.read_text(encoding="utf-8").split("\nquestions:\n")[0]
@@ -235,18 +225,18 @@ def test_holding_strategies_from_different_chunks_are_united_and_remapped():
         ({"backend": "processes", "workers": 2.5}, "workers must be at least 1"),
     ],
 )
-def test_bad_chunk_and_worker_values_are_clear_errors(ec, kw, message):
+def test_bad_chunk_and_worker_values_are_clear_errors(ec_uncertain, kw, message):
     with pytest.raises(DetenteError, match=message):
-        analyze(ec, draws=2000, seed=1, **kw)
+        analyze(ec_uncertain, draws=2000, seed=1, **kw)
 
 
-def test_a_malformed_scheduler_address_is_a_clear_error(ec):
+def test_a_malformed_scheduler_address_is_a_clear_error(ec_uncertain):
     pytest.importorskip("distributed")
     with pytest.raises(DetenteError, match="cannot reach the Dask scheduler at notanaddress"):
-        analyze(ec, draws=10, seed=1, backend="dask", scheduler="notanaddress")
+        analyze(ec_uncertain, draws=10, seed=1, backend="dask", scheduler="notanaddress")
 
 
-def test_an_interruption_between_chunks_stops_the_workers_at_once(ec):
+def test_an_interruption_between_chunks_stops_the_workers_at_once(ec_uncertain):
     """Ctrl-C (or an error) in the progress callback, outside the backend's generator, must
     still stop the pool, even while the exception (and its traceback) is held, e.g. by a
     notebook."""
@@ -260,7 +250,7 @@ def test_an_interruption_between_chunks_stops_the_workers_at_once(ec):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt) as info:
-        analyze(ec, draws=8192, seed=1, backend="processes", workers=2, chunk_size=1024,
+        analyze(ec_uncertain, draws=8192, seed=1, backend="processes", workers=2, chunk_size=1024,
                 progress=progress)
     assert info.value.__traceback__ is not None  # still held
     assert mp.active_children() == []

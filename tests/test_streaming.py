@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from detente import analysis as analysis_mod
-from detente import load_scenario, loads_scenario
+from detente import load_scenario
 from detente.analysis import _stream_chunk, _summarise, analyze
 from detente.digest import ALPHA, Digests, Exact, Merger, Sketch, digest
 from detente.montecarlo import plan_chunks
@@ -28,18 +28,8 @@ from ._montecarlo import as_json as _json
 
 
 @pytest.fixture(scope="module")
-def ec():
-    return loads_scenario(EC_UNCERTAIN)
-
-
-@pytest.fixture(scope="module")
-def ec_exact(ec):
-    return analyze(ec, draws=2100, seed=11)
-
-
-@pytest.fixture(scope="module")
-def ec_streamed(ec):
-    return analyze(ec, draws=2100, seed=11, stream=True, chunk_size=1024)
+def ec_streamed(ec_uncertain):
+    return analyze(ec_uncertain, draws=2100, seed=11, stream=True, chunk_size=1024)
 
 
 # ------------------------------------------------------------------ the sketch on its own
@@ -170,11 +160,11 @@ class _Check:
         return e
 
 
-def test_streamed_equals_exact_key_by_key_on_the_same_draws(ec_exact, ec_streamed):
+def test_streamed_equals_exact_key_by_key_on_the_same_draws(ec_uncertain_run, ec_streamed):
     check = _Check(ec_streamed.digests)
-    _summarise(ec_exact, check)
+    _summarise(ec_uncertain_run, check)
     assert len(check.seen) > 50
-    de, ds = ec_exact.to_dict(), ec_streamed.to_dict()
+    de, ds = ec_uncertain_run.to_dict(), ec_streamed.to_dict()
     assert (de["aggregation"], ds["aggregation"]) == ("exact", "streamed (quantiles ±0.1%)")
     assert de["questions"] == ds["questions"]  # probabilities and intervals: exact counts
     assert de["timelines"].keys() == ds["timelines"].keys()
@@ -185,19 +175,19 @@ def test_streamed_equals_exact_key_by_key_on_the_same_draws(ec_exact, ec_streame
     assert de["trails"] == ds["trails"]
 
 
-def test_streamed_numbers_do_not_depend_on_chunks_or_backend(ec, ec_streamed):
+def test_streamed_numbers_do_not_depend_on_chunks_or_backend(ec_uncertain, ec_streamed):
     ref = _json(ec_streamed)
-    assert _json(analyze(ec, draws=2100, seed=11, stream=True, chunk_size=2048)) == ref
-    assert _json(analyze(ec, draws=2100, seed=11, stream=True, chunk_size=1024,
+    assert _json(analyze(ec_uncertain, draws=2100, seed=11, stream=True, chunk_size=2048)) == ref
+    assert _json(analyze(ec_uncertain, draws=2100, seed=11, stream=True, chunk_size=1024,
                          backend="processes", workers=2)) == ref
 
 
-def test_chunks_arriving_in_any_order_merge_to_the_same_result(ec, ec_streamed):
+def test_chunks_arriving_in_any_order_merge_to_the_same_result(ec_uncertain, ec_streamed):
     from detente.random import as_seed_sequence
 
     ss = as_seed_sequence(11)
     models = ec_streamed.models
-    res = [_stream_chunk(ec, ss, s0, n, models, True, 0)
+    res = [_stream_chunk(ec_uncertain, ss, s0, n, models, True, 0)
            for s0, n in plan_chunks(2100, 1024)]
     for order in ([2, 0, 1], [1, 2, 0]):
         m = Merger()
@@ -221,13 +211,13 @@ def test_flagship_streamed_against_exact_with_paths_of_different_lengths():
     assert streamed.streamed and streamed.forecasts["smp"].outcome.shape[0] == 1  # draw 0
 
 
-def test_sensitivity_uses_the_first_draws_of_a_long_streamed_run(ec, monkeypatch):
+def test_sensitivity_uses_the_first_draws_of_a_long_streamed_run(ec_uncertain, monkeypatch):
     monkeypatch.setattr(analysis_mod, "SENSITIVITY_SAMPLE", 1024)
     monkeypatch.setattr(analysis_mod, "STREAM_ABOVE", 2000)
-    a = analyze(ec, draws=2100, seed=11, chunk_size=1024)  # streamed: above the threshold
+    a = analyze(ec_uncertain, draws=2100, seed=11, chunk_size=1024)  # streamed: above the threshold
     assert a.streamed
     assert "ranked on the first 1,024 of 2,100 draws" in a.sensitivity.note
-    first = analyze(ec, draws=1024, seed=11)
+    first = analyze(ec_uncertain, draws=1024, seed=11)
     got = a.sensitivity.to_dict()
     assert got.pop("note") and first.sensitivity.to_dict()["outputs"] == got["outputs"]
 
@@ -274,10 +264,10 @@ def test_sketch_quantile_with_exact_neighbours_is_numpys_bit_for_bit():
 
 
 @pytest.mark.parametrize("draws", [2, 3])
-def test_a_streamed_run_of_a_few_draws_equals_the_exact_one(ec, draws):
+def test_a_streamed_run_of_a_few_draws_equals_the_exact_one(ec_uncertain, draws):
     """Few draws: every value is alone in its bucket, so streamed quantiles are exact too."""
-    exact = analyze(ec, draws=draws, seed=3).to_dict()
-    streamed = analyze(ec, draws=draws, seed=3, stream=True).to_dict()
+    exact = analyze(ec_uncertain, draws=draws, seed=3).to_dict()
+    streamed = analyze(ec_uncertain, draws=draws, seed=3, stream=True).to_dict()
     exact.pop("aggregation")
     streamed.pop("aggregation")
     assert json.dumps(streamed, sort_keys=True) == json.dumps(exact, sort_keys=True)
