@@ -7,6 +7,7 @@ computes anything itself.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -84,9 +85,7 @@ class Analysis:
         between models (max − min) per draw; None with fewer than two models."""
         if len(self.models) < 2:
             return None
-        stack = np.stack([self.forecast_user(m) for m in self.models])
-        with np.errstate(invalid="ignore"):
-            return np.nanmean(stack, axis=0), np.nanmax(stack, axis=0) - np.nanmin(stack, axis=0)
+        return _ensemble([self.forecast_user(m) for m in self.models])
 
     @property
     def streamed(self) -> bool:
@@ -98,16 +97,11 @@ class Analysis:
         return _summarise(self, Exact() if self.digests is None else Digests(self.digests))
 
 
-def _once(f: Callable[[], Any]) -> Callable[[], Any]:
-    """f, computed on the first call only (a summary asks for the same array many times)."""
-    memo: list[Any] = []
-
-    def get() -> Any:
-        if not memo:
-            memo.append(f())
-        return memo[0]
-
-    return get
+def _ensemble(outcomes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The models' outcomes (each (N, I)) → their mean and their spread (max − min) per draw."""
+    stack = np.stack(outcomes)
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(stack, axis=0), np.nanmax(stack, axis=0) - np.nanmin(stack, axis=0)
 
 
 def _summarise(a: Analysis, S: Any) -> dict[str, Any]:
@@ -139,10 +133,13 @@ def _summarise(a: Analysis, S: Any) -> dict[str, Any]:
         for k, ac in enumerate(s.actors)
     ]
     issues = []
-    ens = _once(a.ensemble_user) if len(a.models) > 1 else None
-    user = {m: _once(lambda m=m: a.forecast_user(m)) for m in a.models}
+    # each array is computed on its first use only (a summary asks for it many times)
+    user = {m: functools.cache(lambda m=m: a.forecast_user(m)) for m in a.models}
+    ens = (functools.cache(lambda: _ensemble([user[m]() for m in a.models]))
+           if len(a.models) > 1 else None)
     paths = {m: (None if a.forecasts[m].path is None else
-                 _once(lambda m=m: d.to_user(a.forecasts[m].path))) for m in a.models}
+                 functools.cache(lambda m=m: d.to_user(a.forecasts[m].path)))
+             for m in a.models}
     for j, iss in enumerate(s.issues):
         fc = {}
         key = f"issues.{iss.id}.forecast"

@@ -7,6 +7,7 @@ holds (for one draw: 1.0 or 0.0).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -44,13 +45,8 @@ the scale, and 99.99999999417668 should read 100."""
 
 
 def _package(s: Scenario, draws: Draws, x: np.ndarray, S: Any, key: str) -> dict[str, Any]:
-    cache: list[np.ndarray] = []
-
-    def xu() -> np.ndarray:  # every issue's column from one conversion
-        if not cache:
-            cache.append(np.round(draws.to_user(x), PACKAGE_DECIMALS))
-        return cache[0]
-
+    # every issue's column from one conversion, on first use
+    xu = functools.cache(lambda: np.round(draws.to_user(x), PACKAGE_DECIMALS))
     out = {}
     for j, iss in enumerate(s.issues):
         st = S.stat(f"{key}.{iss.id}", lambda j=j: xu()[:, j])
@@ -149,13 +145,7 @@ def _linkage(s: Scenario, draws: Draws, r: TableResult, S: Any, key: str,
              trades: dict[str, Any]) -> dict[str, Any]:
     issues = [i.id for i in s.issues]
     link = r.linkage
-    cache: list[np.ndarray] = []
-
-    def single() -> np.ndarray:
-        if not cache:
-            cache.append(draws.to_user(link.single_deal))
-        return cache[0]
-
+    single = functools.cache(lambda: draws.to_user(link.single_deal))
     return {
         "single_issue_zone": {issues[j]: S.share(f"{key}.single_issue_zone.{issues[j]}",
                                                  lambda j=j: link.single_zone[:, j])
