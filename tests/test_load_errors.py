@@ -388,7 +388,7 @@ def test_unknown_top_level_key_did_you_mean():
     assert p.hint == (
         "did you mean 'title'? allowed here: detente, id, title, as_of, description, notes, "
         "sources, actors, issues, stances, no_deal, tables, implementation, conflict, "
-        "uncertainty, correlations, questions")
+        "uncertainty, correlations, process, questions")
 
 
 def test_unknown_nested_key_did_you_mean():
@@ -702,7 +702,9 @@ def test_distribution_outside_the_parameters_range(path, spec, message):
 ALLOWED = ("actors.<actor>.capability, issues.<issue>.status_quo, "
            "stances.<actor>.<issue>.position, stances.<actor>.<issue>.salience, "
            "no_deal.<actor>.cost, no_deal.<actor>.drift, no_deal.<actor>.value, "
-           "no_deal.<actor>.expects.<issue>")
+           "no_deal.<actor>.expects.<issue>, process.beliefs.half_life, "
+           "process.base_rate.pace, process.base_rate.lapse, process.breakdown, "
+           "process.commitment.penalty.<actor>, process.discount.<actor>")
 
 
 @pytest.mark.parametrize("path,message", [

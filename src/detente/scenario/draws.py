@@ -24,6 +24,7 @@ import numpy as np
 
 from ..random import SeedLike, as_seed_sequence
 from .copula import correlate
+from .process import DEFAULT_PACE
 from .schema import Beta, Choice, LogNormal, Normal, Scenario, Triangular, TruncNormal, Uniform
 
 __all__ = ["BLOCK", "Draws", "point_draws", "sample"]
@@ -55,11 +56,20 @@ class Draws:
     has_stance: np.ndarray
     scale_lo: np.ndarray = field(repr=False)
     scale_hi: np.ndarray = field(repr=False)
+    expects_sd: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    """(N, A, I) each actor's own uncertainty about its expected no-deal state (normalised)."""
+    process: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    """The process model's numeric inputs per draw: ``half_life``, ``pace``, ``lapse``,
+    ``breakdown`` (N,), ``penalty`` and ``discount`` (N, A)."""
     seed_entropy: int | None = None
     uncertain_paths: tuple[str, ...] = ()
     """The uncertain parameters' paths, in the column order of ``uncertain_values``."""
     uncertain_values: np.ndarray | None = field(default=None, repr=False)
     """(N, P) the sampled value of every uncertain parameter (in the file's units)."""
+
+    def __post_init__(self) -> None:
+        if self.expects_sd is None:
+            object.__setattr__(self, "expects_sd", np.zeros_like(self.expects))
 
     @property
     def n(self) -> int:
@@ -79,8 +89,9 @@ class Draws:
             raise TypeError("index Draws with a slice, e.g. draws[3:4]")
         kw = {}
         for name in ("capability", "position", "salience", "status_quo", "expects", "cost",
-                     "drift", "value"):
+                     "drift", "value", "expects_sd"):
             kw[name] = getattr(self, name)[idx]
+        kw["process"] = {k: v[idx] for k, v in self.process.items()}
         uv = None if self.uncertain_values is None else self.uncertain_values[idx]
         return Draws(self.actors, self.issues, has_stance=self.has_stance,
                      scale_lo=self.scale_lo, scale_hi=self.scale_hi,
@@ -107,6 +118,7 @@ def _base(s: Scenario) -> dict[str, Any]:
                 sal[ai, ii] = st.salience
                 has[ai, ii] = True
     exp = np.tile(sq, (A, 1))
+    esd = np.zeros((A, I))
     cost = np.zeros(A)
     drift = np.zeros(A)
     value = np.full(A, np.nan)
@@ -119,9 +131,24 @@ def _base(s: Scenario) -> dict[str, Any]:
         if nd.value is not None:
             value[ai] = nd.value
         for iid, v in nd.expects.items():
-            exp[ai, issues.index(iid)] = v
+            if isinstance(v, (int, float)):
+                exp[ai, issues.index(iid)] = v
+            else:
+                exp[ai, issues.index(iid)] = v.value
+                esd[ai, issues.index(iid)] = v.sd
+    pr = s.process
+    bs = pr.base_rate
+    proc = {
+        "half_life": np.array(math.inf if pr.beliefs.half_life is None
+                              else pr.beliefs.half_life),
+        "pace": np.array(DEFAULT_PACE if bs is None else bs.pace),
+        "lapse": np.array(0.0 if bs is None else bs.lapse),
+        "breakdown": np.array(pr.breakdown),
+        "penalty": np.array([pr.commitment.penalty.get(a, 0.0) for a in actors]),
+        "discount": np.array([pr.discount.get(a, 1.0) for a in actors]),
+    }
     return dict(actors=actors, issues=issues, lo=lo, hi=hi, sq=sq, cap=cap, pos=pos, sal=sal,
-                has=has, exp=exp, cost=cost, drift=drift, value=value)
+                has=has, exp=exp, esd=esd, cost=cost, drift=drift, value=value, proc=proc)
 
 
 def _assemble(b: dict[str, Any], n: int, entropy: int | None,
@@ -136,7 +163,8 @@ def _assemble(b: dict[str, Any], n: int, entropy: int | None,
         actors=b["actors"], issues=b["issues"],
         capability=b["cap"], position=norm(b["pos"]), salience=b["sal"],
         status_quo=norm(b["sq"]), expects=norm(b["exp"]), cost=b["cost"], drift=b["drift"],
-        value=b["value"], has_stance=b["has"], scale_lo=lo, scale_hi=hi, seed_entropy=entropy,
+        value=b["value"], has_stance=b["has"], expects_sd=b["esd"] / span, process=b["proc"],
+        scale_lo=lo, scale_hi=hi, seed_entropy=entropy,
         uncertain_paths=paths, uncertain_values=values,
     )
 
@@ -144,9 +172,14 @@ def _assemble(b: dict[str, Any], n: int, entropy: int | None,
 def point_draws(scenario: Scenario, n: int = 1) -> Draws:
     """The scenario's point values, repeated ``n`` times along the draw axis."""
     b = _base(scenario)
-    for k in ("cap", "pos", "sal", "sq", "exp", "cost", "drift", "value"):
-        b[k] = np.broadcast_to(b[k], (n, *np.shape(b[k]))).copy()
+    _broadcast(b, n)
     return _assemble(b, n, None)
+
+
+def _broadcast(b: dict[str, Any], n: int) -> None:
+    for k in ("cap", "pos", "sal", "sq", "exp", "esd", "cost", "drift", "value"):
+        b[k] = np.broadcast_to(b[k], (n, *np.shape(b[k]))).copy()
+    b["proc"] = {k: np.broadcast_to(v, (n, *np.shape(v))).copy() for k, v in b["proc"].items()}
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -234,8 +267,7 @@ def sample(scenario: Scenario, n: int, seed: SeedLike = None, *, start: int = 0)
         raise ValueError("n must be at least 1")
     ss = as_seed_sequence(seed)
     b = _base(scenario)
-    for k in ("cap", "pos", "sal", "sq", "exp", "cost", "drift", "value"):
-        b[k] = np.broadcast_to(b[k], (n, *np.shape(b[k]))).copy()
+    _broadcast(b, n)
     paths = sorted(scenario.uncertainty)
     values = np.empty((n, len(paths)))
     u_all = {path: _uniforms(ss, path, n, start) for path in paths}
@@ -256,6 +288,8 @@ def _range(s: Scenario, path: str) -> tuple[float, float]:
     parts = path.split(".")
     if parts[0] == "actors":
         return (1e-12, math.inf)  # capability > 0
+    if parts[0] == "process":
+        return PROCESS_BOUNDS[_process_key(parts)]
     if parts[0] == "stances" and parts[3] == "salience":
         return (0.0, 1.0)
     issue = {"issues": 1, "stances": 2}.get(parts[0])
@@ -265,6 +299,25 @@ def _range(s: Scenario, path: str) -> tuple[float, float]:
         return (-math.inf, math.inf)  # cost, drift, value
     lo, hi = s.issue(parts[issue]).scale
     return (float(lo), float(hi))
+
+
+PROCESS_PATHS = {
+    "process.beliefs.half_life": "half_life",
+    "process.base_rate.pace": "pace",
+    "process.base_rate.lapse": "lapse",
+    "process.breakdown": "breakdown",
+    "process.commitment.penalty.<actor>": "penalty",
+    "process.discount.<actor>": "discount",
+}
+"""The process model's uncertain parameters: path pattern → key of :attr:`Draws.process`."""
+PROCESS_BOUNDS = {"half_life": (1e-9, math.inf), "pace": (0.0, 1.0), "lapse": (0.0, 1.0),
+                  "breakdown": (0.0, 1.0), "penalty": (0.0, math.inf), "discount": (0.0, 1.0)}
+
+
+def _process_key(parts: list[str]) -> str:
+    if len(parts) == 4:
+        return PROCESS_PATHS[".".join(parts[:3]) + ".<actor>"]
+    return PROCESS_PATHS[".".join(parts)]
 
 
 def _assign(b: dict[str, Any], s: Scenario, path: str, x: np.ndarray) -> None:
@@ -277,6 +330,12 @@ def _assign(b: dict[str, Any], s: Scenario, path: str, x: np.ndarray) -> None:
     elif parts[0] == "stances":
         key = "pos" if parts[3] == "position" else "sal"
         b[key][:, actors.index(parts[1]), issues.index(parts[2])] = x
+    elif parts[0] == "process":
+        key = _process_key(parts)
+        if key in ("penalty", "discount"):
+            b["proc"][key][:, actors.index(parts[-1])] = x
+        else:
+            b["proc"][key][:] = x
     elif parts[0] == "no_deal" and parts[2] == "expects":
         b["exp"][:, actors.index(parts[1]), issues.index(parts[3])] = x
     elif parts[0] == "no_deal":

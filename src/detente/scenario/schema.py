@@ -30,6 +30,7 @@ __all__ = [
     "Issue",
     "NoDeal",
     "Predicate",
+    "Process",
     "Question",
     "Resolution",
     "Scenario",
@@ -58,6 +59,7 @@ from .distributions import (  # noqa: F401  (re-exported)
     Uniform,
     _parse_call,
 )
+from .process import Process  # noqa: F401  (re-exported)
 from .questions import (  # noqa: F401  (re-exported)
     PREDICATE_KINDS,
     Predicate,
@@ -139,6 +141,15 @@ class Stance(Cited):
 
 
 # --------------------------------------------------------------------------- no deal
+class Expectation(_Model):
+    """An actor's belief about an issue's no-deal outcome: where it expects it, how sure."""
+
+    value: Finite = Field(description="The expected no-deal value on the issue's scale.")
+    sd: NonNegative = Field(
+        default=0.0, description="The actor's own uncertainty (a standard deviation, issue "
+                                 "units); it converges with the value (process.beliefs).")
+
+
 class NoDeal(Cited):
     cost: Finite = Field(
         default=0.0,
@@ -151,9 +162,10 @@ class NoDeal(Cited):
     value: Finite | None = Field(
         default=None, description="Explicit no-deal value at as_of; overrides U(q) − cost."
     )
-    expects: dict[Id, Finite] = Field(
+    expects: dict[Id, Finite | Expectation] = Field(
         default_factory=dict,
-        description="Issue values this actor expects if no deal is reached (default: status quo).",
+        description="Issue values this actor expects if no deal is reached (default: status "
+                    "quo): a number, or {value, sd} with how unsure the actor is.",
     )
 
 
@@ -227,6 +239,10 @@ class Scenario(_Model):
         default=(),
         description="Rank (Spearman) correlations between uncertain parameters.",
     )
+    process: Process = Field(
+        default_factory=Process,
+        description="How the negotiation unfolds month by month: belief convergence, talks, "
+                    "proposers, base rates, commitment, partial agreements, unilateral moves.")
     questions: tuple[Question, ...] = ()
 
     # -- convenience lookups (delegate only) ---------------------------------
