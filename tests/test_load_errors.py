@@ -762,7 +762,7 @@ def test_predicate_not_a_mapping(when, shown):
     p = one(text)
     assert (p.path, p.message) == (
         "questions[0].when",
-        f"a condition is a mapping with one key, e.g. {{deal: {{table: T}}}}; got {shown}")
+        f"a condition is a mapping with one key, e.g. {{zone: {{table: T}}}}; got {shown}")
 
 
 def test_predicate_outcome_without_bounds():

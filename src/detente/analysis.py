@@ -26,7 +26,9 @@ from .forecast import registry
 from .forecast.registry import ForecastResult
 from .labels import describe
 from .montecarlo import Progress, first_draws, merge, plan_chunks, run_chunks
-from .questions import evaluate_questions, wilson_interval
+from .process import horizon, process_solve
+from .process.explain import process_to_dict
+from .questions import evaluate_questions, months_asked, wilson_interval
 from .random import SeedLike, as_seed_sequence
 from .scenario.draws import BLOCK, Draws, point_draws, sample
 from .scenario.schema import Scenario
@@ -73,6 +75,7 @@ class Analysis:
     questions: tuple[Any, ...] = field(default=(), repr=False)
     sensitivity: Any = field(default=None, repr=False)
     timelines: dict[str, Any] = field(default_factory=dict, repr=False)
+    process: Any = field(default=None, repr=False)
     seconds: float = field(default=0.0, compare=False)
     digests: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -184,6 +187,8 @@ def _summarise(a: Analysis, S: Any) -> dict[str, Any]:
               "first_hold_month": S.stat(f"timelines.{tid}.first_hold_month",
                                          lambda tl=tl: tl.first_hold)}
         for tid, tl in a.timelines.items()}
+    out["process"] = (None if a.process is None else
+                      process_to_dict(s, d, a.process, S))
     return out
 
 
@@ -198,6 +203,7 @@ class _Part:
     tables: dict[str, Any]
     timelines: dict[str, Any]
     questions: tuple[Any, ...]
+    process: Any = None
 
 
 def _chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n: int,
@@ -210,9 +216,13 @@ def _chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n:
     uq = utility(d.status_quo, d.position, utility_weights(d.salience))
     nd = no_deal_values(d, 0.0)
     tables = bargain_tables(scenario, d) if bargain else {}
-    timelines: dict[str, Any] = {}
-    qs = evaluate_questions(scenario, d, forecasts, tables, timelines) if bargain else ()
-    return _Part(d, forecasts, uq, nd, tables, timelines, tuple(qs))
+    proc = None
+    if bargain and scenario.tables:
+        proc = process_solve(scenario, d, ss, start,
+                             horizon(scenario, months_asked(scenario)), known=tables)
+    qs = evaluate_questions(scenario, d, forecasts, tables, proc) if bargain else ()
+    timelines = {} if proc is None else proc.timelines
+    return _Part(d, forecasts, uq, nd, tables, timelines, tuple(qs), proc)
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,7 +242,7 @@ def _view(scenario: Scenario, part: _Part, models: tuple[str, ...], n: int) -> A
                     models=models, forecasts=part.forecasts,
                     status_quo_utility=part.status_quo_utility, no_deal=part.no_deal,
                     inputs=part.inputs, tables=part.tables, questions=part.questions,
-                    timelines=part.timelines)
+                    timelines=part.timelines, process=part.process)
 
 
 def _stream_chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n: int,
@@ -349,7 +359,7 @@ def analyze(
         version=__version__, models=chosen, forecasts=forecasts,
         status_quo_utility=part.status_quo_utility, no_deal=part.no_deal, inputs=d,
         tables=tables, questions=qs, sensitivity=sens, timelines=part.timelines,
-        seconds=time.perf_counter() - t0,
+        process=part.process, seconds=time.perf_counter() - t0,
     )
 
 
@@ -416,5 +426,5 @@ def _streamed(scenario: Scenario, ss: np.random.SeedSequence | None, seed_rec: i
         version=__version__, models=chosen, forecasts=head.forecasts,
         status_quo_utility=head.status_quo_utility, no_deal=head.no_deal, inputs=d,
         tables=head.tables, questions=qs, sensitivity=sens, timelines=head.timelines,
-        seconds=time.perf_counter() - t0, digests=merger.items,
+        process=head.process, seconds=time.perf_counter() - t0, digests=merger.items,
     )

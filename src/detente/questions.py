@@ -1,13 +1,24 @@
 """Forecast questions: the scenario's declarative conditions evaluated per draw.
 
-Each question's condition (``deal``, ``holds``, ``accepts``, ``outcome``,
-``equilibrium``, combined with ``all``/``any``/``not``) is evaluated for every
-Monte Carlo draw; its probability is the share of draws where it is true, with
-a 95% Wilson score interval for the Monte Carlo error (Wilson 1927; Brown, Cai
-& DasGupta 2001). Meanings:
+Each question's condition is evaluated for every Monte Carlo draw; its probability is the
+share of draws where it is true, with a 95% Wilson score interval for the Monte Carlo error
+(Wilson 1927; Brown, Cai & DasGupta 2001). A draw is one variant of the inputs *and* one
+simulated course of the talks (:mod:`detente.process`). Meanings:
 
-* ``deal: {table, by_month}`` — a zone of agreement exists at the table in some
-  month t ≤ by_month (integer months from ``as_of``; no-deal values drift);
+* ``zone: {table, by_month}`` — a zone of agreement exists at the table in some
+  month t ≤ by_month (integer months from ``as_of``), every member judging its no-deal
+  value by its own (converging) belief; the static answer: a deal *could* exist;
+* ``concluded: {table, by_month, partial?, terms?}`` — the process concluded the table's
+  comprehensive deal (or the named partial agreement) in some month t ≤ by_month, and the
+  first package concluded meets ``terms`` ({issue: {at_least, at_most}});
+* ``in_force: {table, at_month, partial?}`` — at that month a concluded deal has not lapsed
+  and every veto player whose issues it moves accepts it;
+* ``lapsed: {table, by_month, partial?}`` — a concluded deal lapsed by the month;
+* ``talks: {table, by_month}`` — the talks met by the month;
+* ``credible: {table, by_month}`` — by the month the table's deal exists and no member
+  would gain by reneging on it within the commitment window;
+* ``unilateral: {actor, issue, at_least, at_most, by_month}`` — by the month the actor's
+  unilateral move has taken the issue's no-deal value within the bounds;
 * ``holds: {table, by_month}`` — in some month t ≤ by_month the table's deal
   (Nash, equal weights) is accepted by every veto player whose issues it moves;
 * ``accepts: {actor, table, by_month}`` — in some month t ≤ by_month the actor's
@@ -32,7 +43,7 @@ import numpy as np
 from .scenario.draws import Draws
 from .scenario.schema import Scenario
 
-__all__ = ["QuestionResult", "evaluate_questions", "wilson_interval"]
+__all__ = ["QuestionResult", "evaluate_questions", "months_asked", "wilson_interval"]
 
 Z95 = 1.959963984540054
 
@@ -80,29 +91,31 @@ def _months_needed(pred: Any, out: dict[str, float]) -> None:
             _months_needed(sub, out)
     elif kind == "not_":
         _months_needed(args, out)
-    elif kind in ("deal", "holds", "accepts"):
-        out[args.table] = max(out.get(args.table, 0.0), float(args.by_month))
+    elif hasattr(args, "by_month") or hasattr(args, "at_month"):
+        key = getattr(args, "table", None) or "*"
+        month = float(getattr(args, "by_month", None) or getattr(args, "at_month", 0.0) or 0.0)
+        out[key] = max(out.get(key, 0.0), month)
+
+
+def months_asked(scenario: Scenario) -> float:
+    """The latest month any question asks about (0 without questions)."""
+    need: dict[str, float] = {}
+    for q in scenario.questions:
+        _months_needed(q.when, need)
+    return max(need.values(), default=0.0)
 
 
 def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
-                       tables: dict[str, Any], timelines_out: dict[str, Any] | None = None
-                       ) -> tuple[QuestionResult, ...]:
+                       tables: dict[str, Any], process: Any) -> tuple[QuestionResult, ...]:
     """Evaluate every question of the scenario on the draws (see the module docstring).
 
-    The month-by-month table timelines the questions needed are added to ``timelines_out``.
+    ``process``: the :class:`~detente.process.ProcessResult` of the same draws; its months
+    cover every month the questions ask about, and its table timelines answer ``zone``,
+    ``holds`` and ``accepts``.
     """
     if not scenario.questions:
         return ()
-    from .timeline import table_timeline
-
-    horizon: dict[str, float] = {}
-    for q in scenario.questions:
-        _months_needed(q.when, horizon)
-    timelines = {tid: table_timeline(scenario, draws, tid, int(math.ceil(m)),
-                                     known=tables.get(tid))
-                 for tid, m in horizon.items()}
-    if timelines_out is not None:
-        timelines_out.update(timelines)
+    timelines = process.timelines
     cache: dict[str, Any] = {}
 
     def equilibria(concept: str) -> set[str]:
@@ -114,6 +127,18 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
             cache["options"] = list(scenario.conflict.option_ids())
         return set(cache["stability"].equilibria(concept))
 
+    def upto(m: np.ndarray, month: float) -> np.ndarray:
+        within = process.months <= month + 1e-9
+        return (m & within[None, :]).any(axis=1)
+
+    def at(m: np.ndarray, month: float) -> np.ndarray:
+        k = int(np.searchsorted(process.months, month + 1e-9, side="right")) - 1
+        return m[:, max(k, 0)]
+
+    def path(args: Any) -> Any:
+        tp = process.tables[args.table]
+        return tp if getattr(args, "partial", None) is None else tp.partials[args.partial]
+
     def ev(pred: Any) -> np.ndarray:
         kind = next(iter(type(pred).model_fields))
         if kind == "all":
@@ -123,16 +148,42 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
         if kind == "not_":
             return ~ev(pred.not_)
         args = getattr(pred, kind)
-        if kind in ("deal", "holds", "accepts"):
+        if kind in ("zone", "holds", "accepts"):
             tl = timelines[args.table]
-            within = tl.months <= args.by_month + 1e-9
-            if kind == "deal":
-                m = tl.zone
-            elif kind == "holds":
-                m = tl.holds
-            else:
-                m = tl.accepts[args.actor]
-            return (m & within[None, :]).any(axis=1)
+            m = {"zone": tl.zone, "holds": tl.holds}.get(kind)
+            return upto(tl.accepts[args.actor] if m is None else m, args.by_month)
+        if kind == "talks":
+            return upto(process.tables[args.table].talks, args.by_month)
+        if kind == "credible":
+            return upto(process.tables[args.table].credible, args.by_month)
+        if kind == "concluded":
+            pth = path(args)
+            ok = upto(pth.concluded, args.by_month)
+            if args.terms:
+                vals = draws.to_user(pth.package)
+                for iid, term in args.terms.items():
+                    v = vals[:, draws.issues.index(iid)]
+                    if term.at_least is not None:
+                        ok &= np.nan_to_num(v, nan=-np.inf) >= term.at_least
+                    if term.at_most is not None:
+                        ok &= np.nan_to_num(v, nan=np.inf) <= term.at_most
+            return ok
+        if kind == "in_force":
+            return at(path(args).in_force, args.at_month)
+        if kind == "lapsed":
+            return upto(path(args).lapsed, args.by_month)
+        if kind == "unilateral":
+            mv = next(u for u in process.unilateral
+                      if u.actor == args.actor and u.issue == args.issue)
+            j = draws.issues.index(args.issue)
+            vals = draws.scale_lo[j] + (draws.status_quo[:, j, None] + mv.shift) * (
+                draws.scale_hi[j] - draws.scale_lo[j])  # (N, T) the no-deal value by month
+            ok = np.ones(vals.shape, bool)
+            if args.at_least is not None:
+                ok &= vals >= args.at_least - 1e-9
+            if args.at_most is not None:
+                ok &= vals <= args.at_most + 1e-9
+            return upto(ok, args.by_month)
         if kind == "outcome":
             j = draws.issues.index(args.issue)
             if args.source in forecasts:

@@ -57,19 +57,21 @@ class TableTimeline:
 
 
 def table_timeline(scenario: Scenario, draws: Draws, table_id: str,
-                   months: np.ndarray | int, *, known: TableResult | None = None
-                   ) -> TableTimeline:
+                   months: np.ndarray | int, *, known: TableResult | None = None,
+                   shift: np.ndarray | None = None) -> TableTimeline:
     """The table's zone, deal, acceptance and holding for each month (0 … H if an int).
 
     ``known``: the table's :func:`~detente.bargain.bargain_tables` result for the same draws;
     its zone value and deal are month 0's (checked: same no-deal values), not solved again.
+    ``shift`` (N, I, T): how unilateral moves shift the no-deal state each month
+    (:func:`detente.utility.beliefs`).
     """
     t = np.arange(int(months) + 1, dtype=float) if np.ndim(months) == 0 else np.asarray(
         months, dtype=float)
     table = next(tb for tb in scenario.tables if tb.id == table_id)
     n, n_t = draws.n, t.size
     wall = utility_weights(draws.salience)
-    dall = no_deal_values(draws, t)  # (N, A, T)
+    dall = no_deal_values(draws, t, shift)  # (N, A, T)
     idx = [draws.actors.index(a) for a in table.members]
     k, m = len(idx), draws.status_quo.shape[1]
     w, p, q = wall[:, idx], draws.position[:, idx], draws.status_quo

@@ -376,7 +376,7 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
     qtables = tables
     for q, qu in enumerate(_items(data.get("questions"))):
         _check_pred(_dict(qu).get("when"), ("questions", q, "when"), add, ref, actors, issues,
-                    qtables, conflict, "conflict" in data)
+                    qtables, conflict, "conflict" in data, data)
     return problems
 
 
@@ -445,7 +445,7 @@ def _check_process(pr: dict[str, Any], add, ref, actors, issues, tables, data,
 
 
 def _check_pred(p: Any, path, add, ref, actors, issues, tables, conflict=None,
-                has_conflict=False) -> None:
+                has_conflict=False, data=None) -> None:
     from ..forecast import registry
 
     if not isinstance(p, dict) or len(p) != 1:
@@ -454,13 +454,14 @@ def _check_pred(p: Any, path, add, ref, actors, issues, tables, conflict=None,
     if kind in ("all", "any"):
         for i, sub in enumerate(_items(args)):
             _check_pred(sub, path + (kind, i), add, ref, actors, issues, tables, conflict,
-                        has_conflict)
+                        has_conflict, data)
         return
     if kind == "not":
         _check_pred(args, path + ("not",), add, ref, actors, issues, tables, conflict,
-                    has_conflict)
+                    has_conflict, data)
         return
     args = _dict(args)
+    data = data if data is not None else {}
     here = path + (kind,)
     if "table" in args:
         ref(here + ("table",), args["table"], "table", tables)
@@ -468,6 +469,33 @@ def _check_pred(p: Any, path, add, ref, actors, issues, tables, conflict=None,
         ref(here + ("actor",), args["actor"], "actor", actors)
     if "issue" in args:
         ref(here + ("issue",), args["issue"], "issue", issues)
+    if kind in ("concluded", "in_force", "lapsed") and isinstance(args.get("partial"), str):
+        parts = {pa.get("id"): pa.get("table") for pa in map(_dict, _items(
+            _dict(data.get("process")).get("partials")))}
+        name, tid = args["partial"], args.get("table")
+        if name not in parts:
+            add(here + ("partial",), f"{name!r} is not a partial agreement of "
+                "`process.partials`", "defined: " + (", ".join(map(str, parts)) or "(none)"))
+        elif isinstance(tid, str) and parts[name] != tid:
+            add(here + ("partial",), f"partial agreement {name!r} belongs to table "
+                f"{parts[name]!r}, not {tid!r}", f"use table: {parts[name]}")
+    if kind == "concluded":
+        for iid in _dict(args.get("terms")):
+            ref(here + ("terms", iid), iid, "issue", issues, key=True)
+            t = _dict(_dict(args.get("terms")).get(iid))
+            if t.get("at_least") is None and t.get("at_most") is None:
+                add(here + ("terms", iid), "a term needs at_least, at_most or both",
+                    "e.g. {sanctions_relief: {at_least: 50}}")
+    if kind == "unilateral":
+        moves = {(u.get("actor"), u.get("issue")) for u in map(_dict, _items(
+            _dict(data.get("process")).get("unilateral")))}
+        if (args.get("actor"), args.get("issue")) not in moves and isinstance(
+                args.get("actor"), str) and isinstance(args.get("issue"), str):
+            add(here, f"{args.get('actor')!r} has no unilateral move on {args.get('issue')!r}",
+                "declare it under process.unilateral (actor, issue, range, step)")
+        if args.get("at_least") is None and args.get("at_most") is None:
+            add(here, "a unilateral condition needs at_least, at_most or both",
+                "e.g. {actor: us, issue: sanctions_relief, at_most: 15, by_month: 6}")
     if kind == "outcome":
         src = args.get("source", "compromise")
         models = registry.names()

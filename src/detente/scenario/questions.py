@@ -20,6 +20,48 @@ class DealArgs(_Model):
     by_month: NonNegative = Field(default=0.0, description="Months after as_of (0: now).")
 
 
+class Terms(_Model):
+    at_least: Finite | None = None
+    at_most: Finite | None = None
+
+
+class ConcludedArgs(_Model):
+    table: Id
+    by_month: NonNegative = Field(default=0.0, description="Months after as_of (0: now).")
+    partial: Id | None = Field(
+        default=None, description="A partial agreement of `process.partials` (default: the "
+                                  "comprehensive deal).")
+    terms: dict[Id, Terms] = Field(
+        default_factory=dict,
+        description="Bounds on the concluded package per issue, e.g. "
+                    "{sanctions_relief: {at_least: 50}} (the first package concluded).")
+
+
+class InForceArgs(_Model):
+    table: Id
+    at_month: NonNegative = Field(description="Months after as_of.")
+    partial: Id | None = None
+
+
+class LapsedArgs(_Model):
+    table: Id
+    by_month: NonNegative = 0.0
+    partial: Id | None = None
+
+
+class UnilateralArgs(_Model):
+    actor: Id
+    issue: Id
+    by_month: NonNegative = 0.0
+    at_least: Finite | None = None
+    at_most: Finite | None = None
+
+
+class TalksArgs(_Model):
+    table: Id
+    by_month: NonNegative = 0.0
+
+
 class AcceptsArgs(_Model):
     actor: Id
     table: Id
@@ -43,8 +85,35 @@ class EquilibriumArgs(_Model):
     concept: Literal["nash", "gmr", "smr", "seq"] = "gmr"
 
 
-class DealPred(_Model):
-    deal: DealArgs = Field(description="A zone of agreement exists at the table by the month.")
+class ZonePred(_Model):
+    zone: DealArgs = Field(description="A zone of agreement exists at the table by the month "
+                                       "(every member's own beliefs leave room).")
+
+
+class ConcludedPred(_Model):
+    concluded: ConcludedArgs = Field(description="A deal is concluded at the table by the month.")
+
+
+class InForcePred(_Model):
+    in_force: InForceArgs = Field(description="A concluded deal is in force at the month.")
+
+
+class LapsedPred(_Model):
+    lapsed: LapsedArgs = Field(description="A concluded deal has lapsed by the month.")
+
+
+class UnilateralPred(_Model):
+    unilateral: UnilateralArgs = Field(
+        description="An actor's unilateral move has taken the issue within bounds by the month.")
+
+
+class TalksPred(_Model):
+    talks: TalksArgs = Field(description="The talks at the table have met by the month.")
+
+
+class CrediblePred(_Model):
+    credible: DealArgs = Field(
+        description="By the month, the table's deal is one no member would renege on.")
 
 
 class HoldsPred(_Model):
@@ -76,7 +145,8 @@ class NotPred(_Model):
     model_config = ConfigDict(populate_by_name=False)
 
 
-PREDICATE_KINDS = ("deal", "holds", "accepts", "outcome", "equilibrium", "all", "any", "not")
+PREDICATE_KINDS = ("zone", "concluded", "in_force", "lapsed", "unilateral", "talks", "credible",
+                   "holds", "accepts", "outcome", "equilibrium", "all", "any", "not")
 
 
 def _pred_tag(v: Any) -> str:
@@ -86,7 +156,13 @@ def _pred_tag(v: Any) -> str:
             return k
     if isinstance(v, BaseModel):
         return {
-            DealPred: "deal",
+            ZonePred: "zone",
+            ConcludedPred: "concluded",
+            InForcePred: "in_force",
+            LapsedPred: "lapsed",
+            UnilateralPred: "unilateral",
+            TalksPred: "talks",
+            CrediblePred: "credible",
             HoldsPred: "holds",
             AcceptsPred: "accepts",
             OutcomePred: "outcome",
@@ -107,6 +183,11 @@ class _BadPred(_Model):
             kinds = ", ".join(PREDICATE_KINDS)
             if isinstance(v, dict) and len(v) == 1:
                 (name,) = v
+                if name == "deal":
+                    raise PydanticCustomError(
+                        "predicate_renamed",
+                        "the condition 'deal' is now 'zone' (a zone of agreement exists); for a "
+                        "deal actually concluded use 'concluded' (process model)", {})
                 raise PydanticCustomError(
                     "predicate_kind", "unknown condition {name}; use one of {kinds}",
                     {"name": repr(name), "kinds": kinds},
@@ -119,7 +200,7 @@ class _BadPred(_Model):
                 )
             raise PydanticCustomError(
                 "predicate_type",
-                "a condition is a mapping with one key, e.g. {deal: {table: T}}; got {got}",
+                "a condition is a mapping with one key, e.g. {zone: {table: T}}; got {got}",
                 {"got": "an empty mapping" if v == {} else _show(v)},
             )
 
@@ -127,7 +208,9 @@ class _BadPred(_Model):
 
 
 Predicate = tagged_union(
-    {"deal": DealPred, "holds": HoldsPred, "accepts": AcceptsPred, "outcome": OutcomePred,
+    {"zone": ZonePred, "concluded": ConcludedPred, "in_force": InForcePred,
+     "lapsed": LapsedPred, "unilateral": UnilateralPred, "talks": TalksPred,
+     "credible": CrediblePred, "holds": HoldsPred, "accepts": AcceptsPred, "outcome": OutcomePred,
      "equilibrium": EquilibriumPred, "all": AllPred, "any": AnyPred, "not": NotPred},
     _BadPred, _pred_tag,
 )

@@ -1,0 +1,93 @@
+"""The negotiation process model: will they agree, when, on what, and will it last.
+
+:func:`process_solve` runs, for every table and draw, the month-by-month process of
+:mod:`.simulate` after the unilateral moves of :mod:`.unilateral` have set the no-deal path.
+Its result, :class:`ProcessResult`, holds every table's dated paths; :mod:`.explain` turns
+them into the most likely paths and the reasons. Model and references:
+docs/explanation/process.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..scenario.draws import Draws
+from ..scenario.schema import Scenario
+from ..utility import beliefs, no_deal_values
+from .simulate import PartialPath, TablePath, simulate_table
+from .unilateral import UnilateralPath, unilateral_paths
+
+__all__ = ["PartialPath", "ProcessResult", "TablePath", "UnilateralPath", "horizon",
+           "process_solve"]
+
+
+def horizon(scenario: Scenario, asked: float = 0.0) -> int:
+    """Months simulated: the scenario's ``process.horizon``, else the latest month asked
+    about (at least 12)."""
+    if scenario.process.horizon is not None:
+        return int(scenario.process.horizon)
+    return int(max(12, math.ceil(asked)))
+
+
+@dataclass(frozen=True, eq=False)
+class ProcessResult:
+    """Every table's simulated paths, the unilateral moves, and the timelines they used."""
+
+    months: np.ndarray  # (T,)
+    tables: dict[str, TablePath] = field(default_factory=dict)
+    unilateral: tuple[UnilateralPath, ...] = ()
+    timelines: dict[str, Any] = field(default_factory=dict)  # table → TableTimeline
+    assumptions: tuple[str, ...] = ()
+
+
+def assumptions(scenario: Scenario) -> tuple[str, ...]:
+    """The defaults the process model used because the scenario is silent, in words."""
+    from ..scenario.process import DEFAULT_PACE
+
+    pr = scenario.process
+    out = []
+    if pr.base_rate is None:
+        out.append(f"no base rate declared: a round of talks reaches a decision with the "
+                   f"default pace {DEFAULT_PACE:g} a month (an uninformed assumption)")
+    if pr.beliefs.half_life is None and any(nd.expects for nd in scenario.no_deal.values()):
+        out.append("no belief half-life declared: the actors' expectations never converge")
+    return tuple(out)
+
+
+def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence | None,
+                  start: int = 0, months: int = 12, *, known: dict[str, Any] | None = None
+                  ) -> ProcessResult:
+    """Simulate every table of the scenario for months 0 … ``months`` (see the package doc).
+
+    ``ss``: the run's seed sequence (None: the point estimate, seed 0); ``start``: the index of
+    the first draw (so a chunk draws exactly its slice of the run's random numbers);
+    ``known``: the tables' month-0 bargaining results, reused by the timelines.
+    """
+    from ..timeline import table_timeline
+
+    ss = np.random.SeedSequence(0) if ss is None else ss
+    window = int(math.ceil(scenario.process.commitment.window))
+    t = np.arange(months + 1, dtype=float)
+    ext = np.arange(months + 1 + window, dtype=float)
+    moves = unilateral_paths(scenario, draws, ext, known=known)
+    shift = None
+    if moves:
+        shift = np.zeros((draws.n, len(draws.issues), ext.size))
+        for mv in moves:
+            shift[:, draws.issues.index(mv.issue), :] += mv.shift
+    dall = no_deal_values(draws, ext, shift)
+    belief = beliefs(draws, ext, shift)
+    timelines, tables = {}, {}
+    for tb in scenario.tables:
+        tl = table_timeline(scenario, draws, tb.id, t, known=(known or {}).get(tb.id),
+                            shift=None if shift is None else shift[..., :t.size])
+        timelines[tb.id] = tl
+        tables[tb.id] = simulate_table(scenario, draws, tb.id, t, dall, belief, ss, start,
+                                       tl.zone, tl.deal, window)
+    return ProcessResult(months=t, tables=tables, unilateral=tuple(
+        UnilateralPath(mv.actor, mv.issue, mv.target, mv.shift[:, :t.size], mv.option)
+        for mv in moves), timelines=timelines, assumptions=assumptions(scenario))

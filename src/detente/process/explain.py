@@ -1,0 +1,192 @@
+"""The process model's results in words and numbers: the most likely paths, and why.
+
+:func:`path_codes` names each draw's course at a table ("months 0–2: partial
+'energy-truce'; months 3–5: deal, lapsed") so that the most likely courses can be counted;
+:func:`process_to_dict` is the JSON summary (through a digest provider, so streamed runs
+summarise the same way) with the sentences that explain it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..scenario.draws import Draws
+from ..scenario.schema import Scenario
+
+__all__ = ["BANDS", "band", "path_codes", "process_to_dict"]
+
+BANDS = ((0, 2), (3, 5), (6, 11), (12, 23), (24, 59), (60, 240))
+"""Month bands in which paths are told (a path's months are coarsened to them)."""
+
+
+def band(month: float) -> str:
+    m = int(month)
+    for lo, hi in BANDS:
+        if lo <= m <= hi:
+            return f"months {lo}–{hi}"
+    return f"month {m}"
+
+
+def _first(mask: np.ndarray, months: np.ndarray) -> np.ndarray:
+    hit = mask.any(axis=1)
+    return np.where(hit, months[np.argmax(mask, axis=1)], np.nan)
+
+
+def path_codes(tp: Any, horizon: float) -> tuple[list[str], np.ndarray]:
+    """Each draw's course at the table, as (labels, codes (N,))."""
+    months = tp.months
+    n = tp.concluded.shape[0]
+    parts: list[list[str]] = [[] for _ in range(n)]
+    events: list[tuple[np.ndarray, str]] = []
+    for pid, pp in tp.partials.items():
+        events.append((_first(pp.concluded, months), f"partial '{pid}'"))
+    fc = _first(tp.concluded, months)
+    lapsed = tp.lapsed.any(axis=1)
+    never_in_force = tp.concluded.any(axis=1) & ~tp.in_force.any(axis=1)
+    for i in range(n):  # labels are strings: built once per draw, outside any hot path
+        ev = [(m[i], txt) for m, txt in events if np.isfinite(m[i])]
+        if np.isfinite(fc[i]):
+            txt = "deal"
+            if never_in_force[i]:
+                txt += " (a veto player rejects it)"
+            if lapsed[i]:
+                txt += ", lapsed"
+            ev.append((fc[i], txt))
+        ev.sort(key=lambda e: e[0])
+        words = [f"{band(m)}: {txt}" for m, txt in ev]
+        if not np.isfinite(fc[i]):
+            if tp.broke_down[i].any():
+                words.append("talks broke down")
+            words.append(f"no deal by month {int(horizon)}")
+        parts[i] = words
+    labels: dict[str, int] = {}
+    codes = np.empty(n, dtype=int)
+    for i, w in enumerate(parts):
+        codes[i] = labels.setdefault("; ".join(w), len(labels))
+    return list(labels), codes
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def process_to_dict(scenario: Scenario, draws: Draws, proc: Any, S: Any) -> dict[str, Any]:
+    """The JSON summary of a :class:`~detente.process.ProcessResult` (every reduction over
+    draws through the digest provider ``S``)."""
+    months = [float(m) for m in proc.months]
+    horizon = months[-1]
+    out: dict[str, Any] = {"months": months, "assumptions": list(proc.assumptions),
+                           "tables": {}, "unilateral": []}
+    for tid, tp in proc.tables.items():
+        key = f"process.{tid}"
+        tl = proc.timelines[tid]
+        rec: dict[str, Any] = {
+            "zone": S.shares(f"{key}.zone", lambda tl=tl: tl.zone),
+            "talks": S.shares(f"{key}.talks", lambda tp=tp: tp.talks),
+            "concluded_so_far": S.shares(f"{key}.concluded_so_far",
+                                         lambda tp=tp: np.cumsum(tp.concluded, 1) > 0),
+            "in_force": S.shares(f"{key}.in_force", lambda tp=tp: tp.in_force),
+            "lapsed_so_far": S.shares(f"{key}.lapsed_so_far",
+                                      lambda tp=tp: np.cumsum(tp.lapsed, 1) > 0),
+            "available_not_credible": S.shares(
+                f"{key}.available_not_credible", lambda tp=tp, tl=tl: tl.zone & ~tp.credible),
+            "rejected": S.shares(f"{key}.rejected", lambda tp=tp: tp.rejected),
+            "first_concluded_month": S.stat(f"{key}.first_concluded_month",
+                                            lambda tp=tp: tp.first(tp.concluded)),
+            "first_zone_month": S.stat(f"{key}.first_zone_month",
+                                       lambda tl=tl: tl.first_zone),
+        }
+        rec["package"] = {
+            iss: S.stat(f"{key}.package.{iss}",
+                        lambda tp=tp, j=j: draws.to_user(tp.package)[:, j])
+            for j, iss in enumerate(draws.issues)}
+        rec["proposer_of_deal"] = S.categories(f"{key}.proposer_of_deal", lambda tp=tp: (
+            [*tp.members, "none"], _deal_proposer(tp)))
+        rec["partials"] = {
+            pid: {"concluded_so_far": S.shares(f"{key}.partials.{pid}.concluded_so_far",
+                                               lambda pp=pp: np.cumsum(pp.concluded, 1) > 0),
+                  "in_force": S.shares(f"{key}.partials.{pid}.in_force",
+                                       lambda pp=pp: pp.in_force),
+                  "lapsed_so_far": S.shares(f"{key}.partials.{pid}.lapsed_so_far",
+                                            lambda pp=pp: np.cumsum(pp.lapsed, 1) > 0)}
+            for pid, pp in tp.partials.items()}
+        paths = S.categories(f"{key}.paths", lambda tp=tp: path_codes(tp, horizon))
+        rec["paths"] = [{"path": p, "probability": v} for p, v in
+                        sorted(paths.items(), key=lambda kv: -kv[1])[:6]]
+        why = {
+            "no_zone_now": S.share(f"{key}.why.no_zone_now", lambda tl=tl: ~tl.zone[:, 0]),
+            "optimism_closes_zone_now": S.share(f"{key}.why.optimism",
+                                                lambda tp=tp: tp.optimism_blocks),
+            "blocker": S.categories(f"{key}.why.blocker", lambda tp=tp: (
+                [*tp.members, "none"], np.where(tp.blocker < 0, len(tp.members), tp.blocker))),
+            "vetoed": S.share(f"{key}.why.vetoed", lambda tp=tp: (
+                tp.concluded.any(axis=1) & ~tp.in_force.any(axis=1))),
+            "reneged": S.share(f"{key}.why.reneged", lambda tp=tp: tp.reneged.any(axis=1)),
+            "broke_down": S.share(f"{key}.why.broke_down", lambda tp=tp: tp.broke_down.any(1)),
+        }
+        why["sentences"] = _sentences(tid, rec, why, horizon)
+        rec["why"] = why
+        out["tables"][tid] = rec
+    for k, mv in enumerate(proc.unilateral):
+        j = draws.issues.index(mv.issue)
+        span = draws.scale_hi[j] - draws.scale_lo[j]
+        target = lambda mv=mv, j=j, span=span: draws.scale_lo[j] + mv.target * span  # noqa: E731
+        path = lambda mv=mv, j=j, span=span: draws.scale_lo[j] + (  # noqa: E731
+            draws.status_quo[:, j, None] + mv.shift) * span
+        out["unilateral"].append({
+            "actor": mv.actor, "issue": mv.issue, "option": mv.option,
+            "target": S.stat(f"process.unilateral.{k}.target", target),
+            "path_median": S.medians(f"process.unilateral.{k}.path_median", path),
+            "tightens": S.share(f"process.unilateral.{k}.lowers",
+                                lambda mv=mv, j=j: mv.target < draws.status_quo[:, j] - 1e-9),
+            "eases": S.share(f"process.unilateral.{k}.raises",
+                             lambda mv=mv, j=j: mv.target > draws.status_quo[:, j] + 1e-9),
+        })
+    return out
+
+
+def _deal_proposer(tp: Any) -> np.ndarray:
+    k = len(tp.members)
+    first = np.argmax(tp.concluded, axis=1)
+    who = np.take_along_axis(tp.proposer, first[:, None], axis=1)[:, 0]
+    return np.where(tp.concluded.any(axis=1), who, k)
+
+
+def _sentences(tid: str, rec: dict[str, Any], why: dict[str, Any], horizon: float) -> list[str]:
+    h = int(horizon)
+    conc = rec["concluded_so_far"][-1] if rec["concluded_so_far"] else 0.0
+    out = [f"No comprehensive deal at {tid} by month {h} in {_pct(1 - conc)} of draws."]
+    fm = rec["first_concluded_month"]
+    if fm.get("p50") is not None and conc > 0:
+        out.append(f"Where one is concluded, the median month is {fm['p50']:.0f} "
+                   f"(5–95%: {fm['p05']:.0f}–{fm['p95']:.0f}).")
+    if why["no_zone_now"] > 0:
+        s = f"No zone of agreement at month 0 in {_pct(why['no_zone_now'])} of draws"
+        if why["optimism_closes_zone_now"] > 0:
+            blk = {k: v for k, v in why["blocker"].items() if k != "none"}
+            top = max(blk, key=blk.get) if blk else None
+            s += (f"; in {_pct(why['optimism_closes_zone_now'])} of draws the members' own "
+                  "expectations close a zone that would exist if all expected the status quo")
+            if top is not None:
+                s += f" (mostly {top}'s expectation: {_pct(blk[top])} of draws)"
+        out.append(s + ".")
+    zm = rec["first_zone_month"]
+    if zm.get("p50") is not None and zm["p50"] > 0:
+        out.append(f"The zone opens in month {zm['p50']:.0f} (median over draws where it "
+                   "opens).")
+    anc = max(rec["available_not_credible"], default=0.0)
+    if anc > 0:
+        out.append(f"A deal is available but not credible (a member would gain by reneging "
+                   f"within the window) in up to {_pct(anc)} of draws in some month.")
+    if why["vetoed"] > 0:
+        out.append(f"A veto player off the table rejects the concluded deal in "
+                   f"{_pct(why['vetoed'])} of draws: concluded, but never in force.")
+    if why["reneged"] > 0:
+        out.append(f"A member reneges on a concluded deal in {_pct(why['reneged'])} of draws.")
+    for pid, pr in rec["partials"].items():
+        if pr["concluded_so_far"]:
+            out.append(f"Partial agreement '{pid}' concluded by month {h} in "
+                       f"{_pct(pr['concluded_so_far'][-1])} of draws.")
+    return out

@@ -1,0 +1,169 @@
+"""What a proposer offers, and what a responder would get by waiting (vectorised over rows).
+
+A *row* is one (draw, month) problem. Members' utilities are detente's separable,
+piecewise-linear ones (w, p: (R, K, I)); ``free`` (R, I) are the issues that may move, the
+others stay at the status quo ``q`` (R, I).
+
+* :func:`best_package` — the proposer's best package that gives every other member at least
+  its floor: max U_k(x) s.t. U_j(x) ≥ f_j (j ≠ k), U_k(x) ≥ f_k. Two members: exactly, on the
+  Pareto frontier polyline (:mod:`detente.bargain.exact2`); more: the interior-point solver.
+* :func:`continuation` — each member's value of rejecting a proposal and going on: the
+  stationary subgame-perfect equilibrium (SSPE) of the bargaining game with the scenario's
+  protocol. Two members: solved exactly on the frontier by fixed-point iteration, for random
+  recognition (Baron & Ferejohn 1989, closed rule, unanimity) or alternating offers
+  (Rubinstein 1982), with per-member discount factors δ_j. More members: the responders'
+  continuation is δ_j·v_j + (1 − δ_j)·d_j with v the asymmetric Nash bargaining payoffs weighted
+  by recognition probabilities — the SSPE's limit as δ → 1 (Binmore, Rubinstein & Wolinsky
+  1986; Britz, Herings & Predtetchinski 2010) and exact for transferable utility with a
+  common δ (Baron & Ferejohn's proposer premium, tests/test_process_theory.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..bargain import core
+from ..bargain.core import ZONE_TOL
+from ..bargain.exact2 import Frontier2, frontier2, nash2
+from ..bargain.solver import Program, recentre, solve
+
+__all__ = ["best_package", "continuation", "best_on_frontier"]
+
+MAX_ITER = 2000
+TOL = 1e-11
+
+
+def _rows(f: Frontier2, rows: np.ndarray) -> Frontier2:
+    return Frontier2(v=f.v[rows], order=f.order[rows], p1=f.p1[rows], p2=f.p2[rows],
+                     base=f.base[rows], free=f.free[rows])
+
+
+def best_on_frontier(v: np.ndarray, k: int, floor: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """On a two-member frontier polyline ``v`` (R, S+1, 2) — member 0's utility falling and
+    member 1's rising along it — member k's best point where the other gets ≥ ``floor``.
+
+    Returns (feasible (R,), utilities (R, 2), segment (R,), θ (R,)).
+    """
+    r, s1, _ = v.shape
+    o = 1 - k
+    seq = v if k == 0 else v[:, ::-1, :]
+    ok = seq[:, :, o] >= floor[:, None]
+    feasible = ok.any(axis=1)
+    first = np.argmax(ok, axis=1)
+    prev = np.maximum(first - 1, 0)
+    pa = np.take_along_axis(seq, prev[:, None, None].repeat(2, 2), axis=1)[:, 0]
+    pb = np.take_along_axis(seq, first[:, None, None].repeat(2, 2), axis=1)[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        th = (floor - pa[:, o]) / (pb[:, o] - pa[:, o])
+    th = np.clip(np.where(np.isfinite(th), th, 1.0), 0.0, 1.0)
+    th = np.where(first > 0, th, 1.0)  # at the first vertex itself
+    u = pa + th[:, None] * (pb - pa)
+    # segment index in the original (forward) orientation and θ along it
+    if k == 0:
+        seg, theta = np.where(first > 0, first - 1, 0), np.where(first > 0, th, 0.0)
+    else:
+        last = s1 - 1 - first  # vertex index (forward) of pb
+        seg = np.where(first > 0, last, np.maximum(last - 1, 0))
+        theta = np.where(first > 0, 1.0 - th, np.where(last > 0, 1.0, 0.0))
+    return feasible, u, seg, theta
+
+
+def best_package(w: np.ndarray, p: np.ndarray, floors: np.ndarray, q: np.ndarray,
+                 free: np.ndarray, proposer: np.ndarray, frontier: Frontier2 | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The proposer's best package subject to every member's floor (R, K).
+
+    Returns (x (R, I), feasible (R,)): x is NaN where no package meets every floor with room
+    to spare (more than :data:`ZONE_TOL`). ``frontier``: the rows' two-member frontier, if
+    already computed.
+    """
+    r, k, m = w.shape
+    x = np.full((r, m), np.nan)
+    if r == 0:
+        return x, np.zeros(0, bool)
+    if k == 2:
+        f = frontier if frontier is not None else frontier2(w, p, q, free)
+        feasible = np.zeros(r, bool)
+        for kk in (0, 1):
+            rows = proposer == kk
+            if not rows.any():
+                continue
+            ok, u, seg, th = best_on_frontier(f.v[rows], kk, floors[rows, 1 - kk])
+            ok &= u[:, kk] - floors[rows, kk] > ZONE_TOL
+            xr = _rows(f, rows).package(seg, th)
+            x[rows] = np.where(ok[:, None], xr, np.nan)
+            feasible[rows] = ok
+        return x, feasible
+    z, xz = core.zone(w, p, floors, q, free)
+    ok = z > ZONE_TOL
+    if ok.any():
+        lo, hi = np.where(free[ok], 0.0, q[ok]), np.where(free[ok], 1.0, q[ok])
+        no = int(ok.sum())
+        beta = np.zeros((no, k))
+        beta[np.arange(no), proposer[ok]] = 1.0
+        prog = Program(w=w[ok], p=p[ok], e=floors[ok], lo=lo, hi=hi, free=free[ok],
+                       beta=beta, nu=np.ones((no, k)))
+        st = solve(prog, recentre(prog, xz[ok], z[ok]))
+        x[ok] = st.x
+    return x, ok
+
+
+def continuation(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
+                 free: np.ndarray, rho: np.ndarray, delta: np.ndarray, *,
+                 alternating: bool = False, frontier: Frontier2 | None = None
+                 ) -> np.ndarray:
+    """Each member's value of rejecting and going on, in the SSPE (R, K); NaN where the
+    members have no zone of agreement (d: their no-deal values, (R, K)).
+
+    A responder j accepts a proposal x exactly when U_j(x) ≥ this value. Random recognition
+    with probabilities ``rho`` (R, K), or (two members) ``alternating`` offers, in which case
+    the value is that of the member's own next proposal. ``delta`` (R, K): discount factors.
+    """
+    r, k, m = w.shape
+    out = np.full((r, k), np.nan)
+    if r == 0:
+        return out
+    if k != 2:
+        x, z = core.nash(w, p, d, q, free, rho)
+        ok = z > ZONE_TOL
+        v = core.utilities(w[ok], p[ok], x[ok])
+        out[ok] = d[ok] + delta[ok] * (v - d[ok])
+        return out
+    f = frontier if frontier is not None else frontier2(w, p, q, free)
+    z, _ = _maxmin(f, d)
+    ok = z > ZONE_TOL
+    if not ok.any():
+        return out
+    rows = np.nonzero(ok)[0]
+    v, dd, de, rh = f.v[rows], d[rows], delta[rows], rho[rows]
+    # start from the asymmetric Nash payoffs (the SSPE's limit as δ → 1)
+    _, xn = nash2(_rows(f, rows), dd, rh)
+    un = core.utilities(w[rows], p[rows], xn)
+    patient = (de >= 1.0).all(axis=1)
+    c = np.where(patient[:, None], un, dd + de * (un - dd))
+    act = np.nonzero(~patient)[0]
+    for _ in range(MAX_ITER):
+        if act.size == 0:
+            break
+        va, da, ea, ca = v[act], dd[act], de[act], c[act]
+        _, u0, _, _ = best_on_frontier(va, 0, ca[:, 1])  # member 0 proposes
+        _, u1, _, _ = best_on_frontier(va, 1, ca[:, 0])  # member 1 proposes
+        if alternating:
+            # j responds to the other's proposal; waiting brings j's own proposal next
+            nxt = np.stack([u0[:, 0], u1[:, 1]], axis=1)
+        else:
+            ra = rh[act]
+            nxt = ra[:, :1] * u0 + ra[:, 1:] * u1
+        new = da + ea * (nxt - da)
+        moved = np.abs(new - ca).max(axis=1)
+        c[act] = new
+        act = act[moved > TOL]
+    out[rows] = c
+    return out
+
+
+def _maxmin(f: Frontier2, d: np.ndarray):
+    from ..bargain.exact2 import maxmin2
+
+    return maxmin2(f, d)

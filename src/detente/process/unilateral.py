@@ -1,0 +1,93 @@
+"""Unilateral moves while there is no deal: an issue one actor controls alone.
+
+An actor that controls an issue alone (its sanctions, its aid) sets the issue's no-deal
+value by its best response, once, from month 0's inputs: among values spread over its
+``range`` (and today's), the one that leaves it best off — its utility of the deal it then
+expects at each of its tables (the Nash deal, given every member's no-deal value under the
+moved status quo), or, where no zone remains, its own no-deal value. Tightening pressure
+(lowering the other side's no-deal value to win a better deal) and reward (easing to open a
+zone) both come out of the same rule. The issue then moves toward that value by at most
+``step`` a month, and every actor's belief about the no-deal state moves with it. Each move
+is chosen with the other moves at today's values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..bargain import core
+from ..bargain.core import ZONE_TOL
+from ..scenario.draws import Draws
+from ..scenario.schema import Scenario
+from ..utility import no_deal_values, utility_weights
+
+__all__ = ["CANDIDATES", "UnilateralPath", "unilateral_paths"]
+
+CANDIDATES = 5
+"""Values tried over a move's range (its ends included), plus today's value if inside it."""
+
+
+@dataclass(frozen=True, eq=False)
+class UnilateralPath:
+    """A unilateral move per draw: the value chosen and the shift of the no-deal state by
+    month (normalised units; add to the status quo)."""
+
+    actor: str
+    issue: str
+    target: np.ndarray  # (N,) normalised
+    shift: np.ndarray  # (N, T)
+    option: str | None = None
+
+
+def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray) -> np.ndarray:
+    """Actor a's value of the no-deal state shifted by ``shift`` (N, I), per draw."""
+    d = no_deal_values(draws, 0.0, shift)
+    wall = utility_weights(draws.salience)
+    vals, count = np.zeros(draws.n), 0
+    for tb in scenario.tables:
+        idx = [draws.actors.index(m) for m in tb.members]
+        if a not in idx:
+            continue
+        w, p, q = wall[:, idx], draws.position[:, idx], draws.status_quo
+        free = (w > 0).any(axis=1)
+        x, z = core.nash(w, p, d[:, idx], q, free, np.ones((draws.n, len(idx))))
+        ok = z > ZONE_TOL
+        ua = core.utilities(wall[:, a:a + 1], draws.position[:, a:a + 1], np.nan_to_num(x))[:, 0]
+        vals += np.where(ok, ua, d[:, a])
+        count += 1
+    return vals / count if count else d[:, a]
+
+
+def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
+                     known: dict[str, Any] | None = None) -> list[UnilateralPath]:
+    """Every declared unilateral move's chosen value and path over ``months``."""
+    out = []
+    n = draws.n
+    for mv in scenario.process.unilateral:
+        j = draws.issues.index(mv.issue)
+        a = draws.actors.index(mv.actor)
+        lo_u, hi_u = sorted(mv.range)
+        span = draws.scale_hi[j] - draws.scale_lo[j]
+        lo, hi = (lo_u - draws.scale_lo[j]) / span, (hi_u - draws.scale_lo[j]) / span
+        q = draws.status_quo[:, j]
+        grid = np.linspace(lo, hi, CANDIDATES)
+        # today's value first, so that a tie keeps the issue where it is
+        cands = [np.clip(q, lo, hi)] + [np.full(n, g) for g in grid]
+        best_v = np.full(n, -np.inf)
+        target = cands[0].copy()
+        for c in cands:
+            sh = np.zeros((n, len(draws.issues)))
+            sh[:, j] = c - q
+            v = _value(scenario, draws, a, sh)
+            better = v > best_v + 1e-12
+            target = np.where(better, c, target)
+            best_v = np.where(better, v, best_v)
+        step = mv.step / span
+        gap = target - q
+        moved = np.minimum(step * months[None, :], np.abs(gap)[:, None])
+        out.append(UnilateralPath(mv.actor, mv.issue, target, np.sign(gap)[:, None] * moved,
+                                  mv.option))
+    return out
