@@ -51,7 +51,7 @@ BASE: dict[str, Any] = {
     "tables": [{"id": "talks", "members": ["us", "ru"]}],
     "implementation": [{"actor": "ua"}],
     "uncertainty": {"stances.ru.territory.position": "normal(80, 5)"},
-    "questions": [{"id": "q1", "text": "A deal?", "when": {"deal": {"table": "talks"}}}],
+    "questions": [{"id": "q1", "text": "A deal?", "when": {"zone": {"table": "talks"}}}],
 }
 
 
@@ -508,7 +508,7 @@ def test_no_deal_of_undefined_actor_and_expects_undefined_issue():
 
 def test_question_predicates_reference_undefined_ids():
     text = render(questions=[
-        {"id": "q1", "text": "Q?", "when": {"deal": {"table": "talk"}}},
+        {"id": "q1", "text": "Q?", "when": {"zone": {"table": "talk"}}},
         {"id": "q2", "text": "Q?", "when": {"accepts": {"actor": "uz", "table": "talks"}}},
         {"id": "q3", "text": "Q?", "when": {"not": {"outcome": {"issue": "terr", "at_least": 5}}}},
         {"id": "q4", "text": "Q?", "when": {"outcome": {"issue": "territory",
@@ -516,7 +516,7 @@ def test_question_predicates_reference_undefined_ids():
     ])
     found = problems(text)
     assert [where(p) for p in found] == [
-        (*at(text, "talk\n"), "questions[0].when.deal.table", "'talk' is not a defined table"),
+        (*at(text, "talk\n"), "questions[0].when.zone.table", "'talk' is not a defined table"),
         (*at(text, "uz"), "questions[1].when.accepts.actor", "'uz' is not a defined actor"),
         (*at(text, "terr\n"), "questions[2].when.not.outcome.issue",
          "'terr' is not a defined issue"),
@@ -557,7 +557,7 @@ def test_citation_in_uncertainty_long_form():
     ("issues", {"id": "sanctions", "name": "Again", "status_quo": 1}),
     ("sources", {"id": "src1", "title": "Again"}),
     ("tables", {"id": "talks", "members": ["us", "ua"]}),
-    ("questions", {"id": "q1", "text": "Again?", "when": {"deal": {"table": "talks"}}}),
+    ("questions", {"id": "q1", "text": "Again?", "when": {"zone": {"table": "talks"}}}),
 ])
 def test_duplicate_ids(section, item):
     d = base()
@@ -725,7 +725,8 @@ def test_unknown_uncertainty_path(path, message):
 
 
 # --------------------------------------------------------------------------- predicates
-KINDS = "deal, holds, accepts, outcome, equilibrium, all, any, not"
+KINDS = ("zone, concluded, in_force, lapsed, unilateral, talks, credible, holds, accepts, "
+         "outcome, equilibrium, all, any, not")
 
 
 def _when(when: Any) -> str:
@@ -733,15 +734,23 @@ def _when(when: Any) -> str:
 
 
 def test_predicate_unknown_kind():
-    text = _when({"deals": {"table": "talks"}})
+    text = _when({"zones": {"table": "talks"}})
     p = one(text)
-    assert where(p) == (*at(text, "deals"), "questions[0].when",
-                        f"unknown condition 'deals'; use one of {KINDS}")
-    assert p.hint == "did you mean 'deal'?"
+    assert where(p) == (*at(text, "zones"), "questions[0].when",
+                        f"unknown condition 'zones'; use one of {KINDS}")
+    assert p.hint == "did you mean 'zone'?"
+
+
+def test_the_old_deal_condition_says_what_it_became():
+    text = _when({"deal": {"table": "talks", "by_month": 3}})
+    p = one(text)
+    assert where(p) == (*at(text, "deal:", after="when:"), "questions[0].when",
+                        "the condition 'deal' is now 'zone' (a zone of agreement exists); for "
+                        "a deal actually concluded use 'concluded' (process model)")
 
 
 def test_predicate_unknown_kind_nested():
-    text = _when({"any": [{"deal": {"table": "talks"}}, {"hold": {"table": "talks"}}]})
+    text = _when({"any": [{"zone": {"table": "talks"}}, {"hold": {"table": "talks"}}]})
     p = one(text)
     assert where(p) == (*at(text, "hold:"), "questions[0].when.any[1]",
                         f"unknown condition 'hold'; use one of {KINDS}")
@@ -749,9 +758,9 @@ def test_predicate_unknown_kind_nested():
 
 
 def test_predicate_two_kinds():
-    text = _when({"deal": {"table": "talks"}, "holds": {"table": "talks"}})
-    assert where(one(text)) == (*at(text, "deal:", after="when:"), "questions[0].when",
-                                f"a condition has exactly one of {KINDS}; got 2 keys: 'deal', "
+    text = _when({"zone": {"table": "talks"}, "holds": {"table": "talks"}})
+    assert where(one(text)) == (*at(text, "zone:", after="when:"), "questions[0].when",
+                                f"a condition has exactly one of {KINDS}; got 2 keys: 'zone', "
                                 "'holds'")
 
 
@@ -774,8 +783,8 @@ def test_predicate_outcome_without_bounds():
 
 
 def test_predicate_missing_argument():
-    text = _when({"deal": {}})
-    assert where(one(text)) == (*at(text, "{}"), "questions[0].when.deal",
+    text = _when({"zone": {}})
+    assert where(one(text)) == (*at(text, "{}"), "questions[0].when.zone",
                                 "missing required field 'table'")
 
 

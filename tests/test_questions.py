@@ -64,8 +64,8 @@ def test_deal_by_month_follows_the_drift():
     d["uncertainty"] = {}
     d["implementation"] = []
     d["questions"] = [
-        {"id": "now", "text": "now", "when": {"deal": {"table": "talks", "by_month": 0}}},
-        {"id": "m1", "text": "m1", "when": {"deal": {"table": "talks", "by_month": 1}}},
+        {"id": "now", "text": "now", "when": {"zone": {"table": "talks", "by_month": 0}}},
+        {"id": "m1", "text": "m1", "when": {"zone": {"table": "talks", "by_month": 1}}},
         {"id": "hold", "text": "h", "when": {"holds": {"table": "talks", "by_month": 1}}},
         {"id": "acc", "text": "a", "when": {"accepts": {"actor": "ua", "table": "talks",
                                                          "by_month": 1}}},
@@ -96,19 +96,22 @@ def test_resolution_is_carried():
 
 
 def test_timelines_are_reported_month_by_month():
-    q = [{"id": "m2", "text": "m2", "when": {"deal": {"table": "talks", "by_month": 2}}}]
+    q = [{"id": "m2", "text": "m2", "when": {"zone": {"table": "talks", "by_month": 2}}}]
     a = analyze(_scenario(questions=q), draws=50, seed=1)
     tl = a.to_dict()["timelines"]["talks"]
-    assert tl["months"] == [0.0, 1.0, 2.0]
-    assert len(tl["zone_share"]) == 3 and all(0 <= v <= 1 for v in tl["holds_share"])
+    # every table's timeline runs over the process model's horizon (at least 12 months)
+    assert tl["months"] == [float(m) for m in range(13)]
+    assert len(tl["zone_share"]) == 13 and all(0 <= v <= 1 for v in tl["holds_share"])
     zone = a.timelines["talks"].zone
-    assert a.questions[0].probability == zone.any(axis=1).mean()
+    assert a.questions[0].probability == zone[:, :3].any(axis=1).mean()
 
 
 @pytest.mark.parametrize("drift", [False, True])
 def test_timeline_reuses_month_zero_and_months_without_drift(drift):
     # month 0 is the table's own analysis (not solved again); without drift every month is
-    # month 0 (copied). Both must be exactly what solving the month on its own gives.
+    # month 0 (copied). Tables of more than two members solve each later month from the month
+    # before's deal (warm start): the same deal as solving the month on its own, to the
+    # solver's precision (1e-8, tests/test_bargain_core.py), and the same zone verdicts.
     from detente import sample
     from detente.bargain import bargain_tables
     from detente.timeline import table_timeline
@@ -132,5 +135,9 @@ def test_timeline_reuses_month_zero_and_months_without_drift(drift):
             np.testing.assert_array_equal(got.holds, fresh.holds)
             for a in got.accepts:
                 np.testing.assert_array_equal(got.accepts[a], fresh.accepts[a])
-            np.testing.assert_array_equal(got.deal[:, 2], month2.deal[:, 0])
-            np.testing.assert_array_equal(got.zone_value[:, 2], month2.zone_value[:, 0])
+            np.testing.assert_array_equal(got.zone[:, 2], month2.zone[:, 0])
+            if tid == "talks" or not drift:  # two members: exact, in one batch
+                np.testing.assert_array_equal(got.deal[:, 2], month2.deal[:, 0])
+                np.testing.assert_array_equal(got.zone_value[:, 2], month2.zone_value[:, 0])
+            else:
+                np.testing.assert_allclose(got.deal[:, 2], month2.deal[:, 0], atol=1e-8)

@@ -25,6 +25,7 @@ from .bargain.core import ZONE_TOL
 from .bargain.tables import VETO_TOL, TableResult, deal_holds, veto_checks
 from .scenario.draws import Draws
 from .scenario.schema import Scenario
+from .process.proposals import nash_from
 from .utility import no_deal_values, utility_weights
 
 __all__ = ["TableTimeline", "table_timeline"]
@@ -37,7 +38,8 @@ class TableTimeline:
     table: str
     months: np.ndarray  # (T,)
     zone: np.ndarray  # (N, T) bool
-    zone_value: np.ndarray  # (N, T)
+    zone_value: np.ndarray  # (N, T) > ZONE_TOL iff a zone exists (where a month was started
+    # from the month before's deal: the smallest member gain there, a lower bound of the value)
     deal: np.ndarray  # (N, T, I) normalised; NaN where no zone
     accepts: dict[str, np.ndarray]  # actor → (N, T) bool: U(deal) ≥ no-deal value
     holds: np.ndarray  # (N, T) bool
@@ -84,13 +86,23 @@ def table_timeline(scenario: Scenario, draws: Draws, table_id: str,
     # a month whose members' no-deal values are those of the month before has its answer
     same = np.zeros((n, n_t), bool)
     same[:, 1:] = (dm[:, :, 1:] == dm[:, :, :-1]).all(axis=1)
-    di, ti = np.nonzero(~have & ~same)  # the (draw, month) problems left, in one batch
-    if di.size:
-        x[di, ti], z[di, ti] = core.nash(w[di], p[di], dm[di, :, ti], q[di], free[di],
-                                         np.ones((di.size, k)))
-    for j in range(1, n_t):
-        c = same[:, j]
-        x[c, j], z[c, j] = x[c, j - 1], z[c, j - 1]
+    todo = ~have & ~same
+    if k == 2:  # exact and cheap: the (draw, month) problems left, in one batch
+        di, ti = np.nonzero(todo)
+        if di.size:
+            x[di, ti], z[di, ti] = core.nash(w[di], p[di], dm[di, :, ti], q[di], free[di],
+                                             np.ones((di.size, k)))
+    for j in range(n_t):
+        if k != 2 and todo[:, j].any():
+            # month by month, each started from the month before's deal where every member
+            # still prefers it to no deal (no phase-I search needed)
+            r = todo[:, j]
+            x0 = x[r, j - 1] if j > 0 else None
+            x[r, j], z[r, j] = nash_from(w[r], p[r], dm[r, :, j], q[r], free[r],
+                                         np.ones((int(r.sum()), k)), x0)
+        if j > 0:
+            c = same[:, j]
+            x[c, j], z[c, j] = x[c, j - 1], z[c, j - 1]
     # batch rows: (draw, month), draw-major
     rep = lambda a: np.repeat(a, n_t, axis=0)  # noqa: E731
     x, z = x.reshape(n * n_t, m), z.reshape(n * n_t)

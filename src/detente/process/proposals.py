@@ -27,7 +27,7 @@ from ..bargain.core import ZONE_TOL
 from ..bargain.exact2 import Frontier2, frontier2, nash2
 from ..bargain.solver import Program, recentre, solve
 
-__all__ = ["best_package", "continuation", "best_on_frontier"]
+__all__ = ["best_package", "best_on_frontier", "continuation", "nash_from", "pair_bound"]
 
 MAX_ITER = 2000
 TOL = 1e-11
@@ -95,7 +95,12 @@ def best_package(w: np.ndarray, p: np.ndarray, floors: np.ndarray, q: np.ndarray
             x[rows] = np.where(ok[:, None], xr, np.nan)
             feasible[rows] = ok
         return x, feasible
-    z, xz = core.zone(w, p, floors, q, free)
+    z = pair_bound(w, p, floors, q, free)
+    maybe = z > ZONE_TOL
+    xz = np.full((r, m), np.nan)
+    if maybe.any():
+        z[maybe], xz[maybe] = core.zone(w[maybe], p[maybe], floors[maybe], q[maybe],
+                                        free[maybe])
     ok = z > ZONE_TOL
     if ok.any():
         lo, hi = np.where(free[ok], 0.0, q[ok]), np.where(free[ok], 1.0, q[ok])
@@ -109,23 +114,81 @@ def best_package(w: np.ndarray, p: np.ndarray, floors: np.ndarray, q: np.ndarray
     return x, ok
 
 
+def pair_bound(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
+               free: np.ndarray) -> np.ndarray:
+    """An upper bound of the zone value (R,) of a table of more than two members: the
+    smallest exact zone value of any two of them (adding members can only shrink the set of
+    packages everyone accepts). ≤ ZONE_TOL: no zone, without calling the solver."""
+    from ..bargain.exact2 import maxmin2
+
+    k = w.shape[1]
+    out = np.full(w.shape[0], np.inf)
+    for i in range(k):
+        for j in range(i + 1, k):
+            pair = [i, j]
+            z, _ = maxmin2(frontier2(w[:, pair], p[:, pair], q, free), d[:, pair])
+            out = np.minimum(out, z)
+    return out
+
+
+def nash_from(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray, free: np.ndarray,
+              alpha: np.ndarray, x0: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`detente.bargain.core.nash` for the process model's many months: rows that two
+    members alone already deny a zone (:func:`pair_bound`) are answered without the solver
+    (x NaN, z that bound); the others start from a package ``x0`` (R, I) where it gives every
+    member more than its no-deal value (no phase-I search needed), else from scratch.
+
+    Returns (x, z): z > ZONE_TOL exactly where a zone exists; it is then the zone value, or
+    (warm rows) the smallest member gain at x0, a lower bound of it."""
+    if w.shape[1] == 2:
+        return core.nash(w, p, d, q, free, alpha)
+    bound = pair_bound(w, p, d, q, free)
+    x = np.full(q.shape, np.nan)
+    z = bound.copy()
+    maybe = bound > ZONE_TOL
+    if maybe.any():
+        sub = (w[maybe], p[maybe], d[maybe], q[maybe], free[maybe], alpha[maybe])
+        x[maybe], z[maybe] = _nash_warm(*sub, None if x0 is None else x0[maybe])
+    return x, z
+
+
+def _nash_warm(w, p, d, q, free, alpha, x0):
+    if x0 is None:
+        return core.nash(w, p, d, q, free, alpha)
+    have = np.isfinite(x0).all(axis=1)
+    slack = np.where(have, (core.utilities(w, p, np.nan_to_num(x0)) - d).min(axis=1), -1.0)
+    warm = slack > ZONE_TOL
+    x = np.full(q.shape, np.nan)
+    z = np.full(q.shape[0], -np.inf)
+    if warm.any():
+        x[warm], _ = core.nash(w[warm], p[warm], d[warm], q[warm], free[warm], alpha[warm],
+                               start=(slack[warm], x0[warm]))
+        z[warm] = slack[warm]  # a lower bound of the zone value: enough to say there is one
+    cold = ~warm
+    if cold.any():
+        x[cold], z[cold] = core.nash(w[cold], p[cold], d[cold], q[cold], free[cold],
+                                     alpha[cold])
+    return x, z
+
+
 def continuation(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
                  free: np.ndarray, rho: np.ndarray, delta: np.ndarray, *,
-                 alternating: bool = False, frontier: Frontier2 | None = None
-                 ) -> np.ndarray:
+                 alternating: bool = False, frontier: Frontier2 | None = None,
+                 start: np.ndarray | None = None) -> np.ndarray:
     """Each member's value of rejecting and going on, in the SSPE (R, K); NaN where the
     members have no zone of agreement (d: their no-deal values, (R, K)).
 
     A responder j accepts a proposal x exactly when U_j(x) ≥ this value. Random recognition
     with probabilities ``rho`` (R, K), or (two members) ``alternating`` offers, in which case
     the value is that of the member's own next proposal. ``delta`` (R, K): discount factors.
+    ``start`` (R, I): a package every member prefers to no deal, to start the solver from.
     """
     r, k, m = w.shape
     out = np.full((r, k), np.nan)
     if r == 0:
         return out
     if k != 2:
-        x, z = core.nash(w, p, d, q, free, rho)
+        x, z = nash_from(w, p, d, q, free, rho, start)
         ok = z > ZONE_TOL
         v = core.utilities(w[ok], p[ok], x[ok])
         out[ok] = d[ok] + delta[ok] * (v - d[ok])

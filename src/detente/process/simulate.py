@@ -46,6 +46,9 @@ __all__ = ["PartialPath", "TablePath", "simulate_table"]
 
 ACCEPT_TOL = 1e-9
 """A responder accepts a package worth at least its reservation less this (utility units)."""
+MARGIN = 1e-6
+"""What a proposer adds to each floor it must meet, so that every member gains strictly
+(more than :data:`~detente.bargain.core.ZONE_TOL`) from a package it accepts."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -251,12 +254,13 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
             d_t = d_own[r, :, t]
             cont = continuation(w[r], pos[r], d_t, q[r], free[r], rho[r], delta[r],
                                 alternating=alternating,
-                                frontier=None if f2 is None else _sub2(f2, r))
+                                frontier=None if f2 is None else _sub2(f2, r),
+                                start=nash_deal[r, t])
             premium = np.nan_to_num(np.maximum(cont - d_t, 0.0))
             view = perc[r, kp, :, t]  # (R, K): what the proposer believes each member needs
             known = learned[r, kp]  # (R, K)
-            floors = np.where(known, d_t, view) + premium
-            floors[np.arange(r.size), kp] = d_t[np.arange(r.size), kp]
+            floors = np.where(known, d_t, view) + premium + MARGIN
+            floors[np.arange(r.size), kp] = d_t[np.arange(r.size), kp] + MARGIN
             x, ok = best_package(w[r], pos[r], floors, q[r], free[r], kp,
                                  None if f2 is None else _sub2(f2, r))
             rec["proposed"][r, t] = ok
@@ -299,8 +303,8 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                 pfree &= free[rp]
                 kp = _pick(u(f"partial:{pa.id}:proposer", t)[rp], rho[rp])
                 d_t = d_own[rp, :, t]
-                floors = np.where(learned[rp, kp], d_t, perc[rp, kp, :, t])
-                floors[np.arange(rp.size), kp] = d_t[np.arange(rp.size), kp]
+                floors = np.where(learned[rp, kp], d_t, perc[rp, kp, :, t]) + MARGIN
+                floors[np.arange(rp.size), kp] = d_t[np.arange(rp.size), kp] + MARGIN
                 x, ok = best_package(w[rp], pos[rp], floors, q[rp], pfree, kp)
                 ux = core.utilities(w[rp], pos[rp], np.nan_to_num(x))
                 yes = ok & ((ux - d_t) > ZONE_TOL).all(axis=1)

@@ -23,11 +23,12 @@ from ..bargain.core import ZONE_TOL
 from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
 from ..utility import no_deal_values, utility_weights
+from .proposals import nash_from
 
 __all__ = ["CANDIDATES", "UnilateralPath", "unilateral_paths"]
 
-CANDIDATES = 5
-"""Values tried over a move's range (its ends included), plus today's value if inside it."""
+CANDIDATES = 4
+"""Values tried over a move's range (its ends and two between), plus today's value."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,7 +43,8 @@ class UnilateralPath:
     option: str | None = None
 
 
-def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray) -> np.ndarray:
+def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray,
+           known: dict[str, Any]) -> np.ndarray:
     """Actor a's value of the no-deal state shifted by ``shift`` (N, I), per draw."""
     d = no_deal_values(draws, 0.0, shift)
     wall = utility_weights(draws.salience)
@@ -53,7 +55,8 @@ def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray) -> np.nd
             continue
         w, p, q = wall[:, idx], draws.position[:, idx], draws.status_quo
         free = (w > 0).any(axis=1)
-        x, z = core.nash(w, p, d[:, idx], q, free, np.ones((draws.n, len(idx))))
+        x0 = known[tb.id].deal.x if tb.id in known else None
+        x, z = nash_from(w, p, d[:, idx], q, free, np.ones((draws.n, len(idx))), x0)
         ok = z > ZONE_TOL
         ua = core.utilities(wall[:, a:a + 1], draws.position[:, a:a + 1], np.nan_to_num(x))[:, 0]
         vals += np.where(ok, ua, d[:, a])
@@ -81,7 +84,7 @@ def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
         for c in cands:
             sh = np.zeros((n, len(draws.issues)))
             sh[:, j] = c - q
-            v = _value(scenario, draws, a, sh)
+            v = _value(scenario, draws, a, sh, known or {})
             better = v > best_v + 1e-12
             target = np.where(better, c, target)
             best_v = np.where(better, v, best_v)

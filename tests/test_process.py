@@ -1,0 +1,255 @@
+"""The process model through analyze(): the flagship's answers, the conditions, the section.
+
+The published formulas (Rubinstein, Baron–Ferejohn, Fearon) and the properties are in
+tests/test_process_theory.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from detente import load_scenario, loads_scenario
+from detente.analysis import analyze
+from detente.errors import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "ukraine-2025-02.yaml"
+
+
+@pytest.fixture(scope="module")
+def flagship_run():
+    return analyze(load_scenario(FLAGSHIP), draws=2000, seed=2025)
+
+
+# ------------------------------------------------------------------ the flagship's answers
+# Questions about concluding a deal that the inputs do not settle logically: each must be an
+# open-interval answer (the old zone-based answers were all 0% or 100%).
+OPEN = ("truce-3m", "us-russia-deal-6m", "big-deal-6m", "ceasefire-only-6m",
+        "inclusive-deal-12m", "inclusive-in-force-12m", "any-deal-lapsed-12m",
+        "us-tightens-sanctions-6m", "us-russia-talks-1m")
+
+
+def test_flagship_deal_questions_are_open_interval_answers(flagship_run):
+    got = {q.id: q for q in flagship_run.questions}
+    for qid in OPEN:
+        q = got[qid]
+        assert 0.0 < q.probability < 1.0, (qid, q.probability)
+        lo, hi = q.interval
+        assert 0.0 < lo < hi < 1.0, (qid, q.interval)
+
+
+def test_flagship_certain_answers_have_a_reason_the_user_sees(flagship_run):
+    """A US–Russia deal in force needs Ukraine's acceptance; the summary says which veto
+    player's rejection makes that answer 0, instead of leaving a bare 0%."""
+    got = {q.id: q.probability for q in flagship_run.questions}
+    d = flagship_run.to_dict()["process"]["tables"]["us-russia"]
+    if got["us-russia-in-force-6m"] == 0.0:
+        assert d["why"]["vetoed"] > 0
+        assert any("veto player" in s for s in d["why"]["sentences"])
+
+
+def test_concluded_never_exceeds_the_zone_on_the_flagship(flagship_run):
+    for tid, tp in flagship_run.process.tables.items():
+        concluded = np.cumsum(tp.concluded, axis=1) > 0
+        zone = np.cumsum(flagship_run.process.timelines[tid].zone, axis=1) > 0
+        assert not (concluded & ~zone).any()
+        for pp in tp.partials.values():
+            assert not ((np.cumsum(pp.concluded, axis=1) > 0) & ~zone).any()
+
+
+def test_in_force_implies_concluded_and_not_lapsed(flagship_run):
+    for tp in flagship_run.process.tables.values():
+        concluded = np.cumsum(tp.concluded, axis=1) > 0
+        assert not (tp.in_force & ~concluded).any()
+        # in force in a month → no lapse in that same month
+        assert not (tp.in_force & tp.lapsed).any()
+
+
+def test_summary_has_the_process_timeline_and_paths(flagship_run):
+    p = flagship_run.to_dict()["process"]
+    assert p["months"] == [float(m) for m in range(13)]
+    for tid, rec in p["tables"].items():
+        for key in ("zone", "concluded_so_far", "in_force", "lapsed_so_far",
+                    "available_not_credible"):
+            assert len(rec[key]) == 13 and all(0 <= v <= 1 for v in rec[key])
+        assert rec["concluded_so_far"] == sorted(rec["concluded_so_far"])  # cumulative
+        probs = [x["probability"] for x in rec["paths"]]
+        assert probs == sorted(probs, reverse=True) and sum(probs) <= 1 + 1e-12
+        assert rec["why"]["sentences"]
+    assert p["unilateral"] and p["unilateral"][0]["actor"] == "us"
+
+
+def test_same_seed_same_paths_and_chunking_does_not_matter():
+    s = load_scenario(FLAGSHIP)
+    a = analyze(s, draws=300, seed=7)
+    b = analyze(s, draws=300, seed=7, chunk_size=1024, backend="serial")
+    for tid in a.process.tables:
+        for name in ("concluded", "in_force", "lapsed", "proposer", "talks"):
+            np.testing.assert_array_equal(getattr(a.process.tables[tid], name),
+                                          getattr(b.process.tables[tid], name))
+    assert [q.probability for q in a.questions] == [q.probability for q in b.questions]
+
+
+# ------------------------------------------------------------------ small scenarios
+def _scenario(process: dict | None = None, questions: list | None = None,
+              no_deal: dict | None = None, extra: dict | None = None) -> dict:
+    doc = {
+        "id": "t", "title": "t", "as_of": "2025-01-01",
+        "actors": [{"id": "a", "name": "A", "capability": 1.0},
+                   {"id": "b", "name": "B", "capability": 1.0},
+                   {"id": "v", "name": "V", "capability": 1.0}],
+        "issues": [{"id": "x", "name": "X", "status_quo": 50},
+                   {"id": "y", "name": "Y", "status_quo": 50}],
+        "stances": {"a": {"x": {"position": 100, "salience": 1.0},
+                          "y": {"position": 0, "salience": 0.5}},
+                    "b": {"x": {"position": 0, "salience": 0.5},
+                          "y": {"position": 100, "salience": 1.0}},
+                    "v": {"x": {"position": 40, "salience": 1.0}}},
+        "no_deal": no_deal if no_deal is not None else {"a": {"cost": 0.1},
+                                                        "b": {"cost": 0.1}},
+        "tables": [{"id": "t", "members": ["a", "b"]}],
+        "questions": questions or [],
+    }
+    if process is not None:
+        doc["process"] = process
+    doc.update(extra or {})
+    return doc
+
+
+def _load(doc: dict):
+    return loads_scenario(yaml.safe_dump(doc, sort_keys=False), file="x.yaml")
+
+
+def _q(qid: str, when: dict) -> dict:
+    return {"id": qid, "text": qid, "when": when}
+
+
+def test_without_a_base_rate_the_default_pace_is_used_and_said():
+    s = _load(_scenario(questions=[_q("c0", {"concluded": {"table": "t", "by_month": 0}}),
+                                   _q("c12", {"concluded": {"table": "t", "by_month": 12}})]))
+    a = analyze(s, draws=2000, seed=1)
+    p = {q.id: q.probability for q in a.questions}
+    # a zone exists from month 0, yet the deal is not concluded at once: the pace is 0.2
+    assert 0.1 < p["c0"] < 0.3
+    assert p["c0"] < p["c12"] < 1.0
+    assert any("default pace" in x for x in a.to_dict()["process"]["assumptions"])
+
+
+def test_pace_one_concludes_at_once_where_there_is_a_zone():
+    proc = {"base_rate": {"pace": 1.0}}
+    s = _load(_scenario(proc, [_q("c0", {"concluded": {"table": "t", "by_month": 0}}),
+                               _q("z0", {"zone": {"table": "t", "by_month": 0}})]))
+    a = analyze(s, draws=50, seed=1)
+    p = {q.id: q.probability for q in a.questions}
+    assert p["z0"] == 1.0 and p["c0"] == 1.0
+    assert a.to_dict()["process"]["assumptions"] == []
+
+
+def test_mutual_optimism_delays_the_deal_until_beliefs_converge():
+    """a expects to win x by fighting on (100), b expects to win it (0): no zone at month 0.
+    With a half-life of 3 months the expectations converge on the status quo and a zone
+    opens; with none it never does."""
+    nd = {"a": {"cost": 0.1, "expects": {"x": 100}}, "b": {"cost": 0.1, "expects": {"x": 0}}}
+    qs = [_q("z0", {"zone": {"table": "t", "by_month": 0}}),
+          _q("z12", {"zone": {"table": "t", "by_month": 12}}),
+          _q("c12", {"concluded": {"table": "t", "by_month": 12}})]
+    never = analyze(_load(_scenario({"base_rate": {"pace": 1.0}}, qs, nd)))
+    assert [q.probability for q in never.questions] == [0.0, 0.0, 0.0]
+    conv = analyze(_load(_scenario({"base_rate": {"pace": 1.0},
+                                    "beliefs": {"half_life": 3}}, qs, nd)))
+    p = {q.id: q.probability for q in conv.questions}
+    assert p["z0"] == 0.0 and p["z12"] == 1.0 and p["c12"] == 1.0
+    why = conv.to_dict()["process"]["tables"]["t"]["why"]
+    assert why["optimism_closes_zone_now"] == 1.0
+
+
+def test_a_rising_no_deal_value_makes_a_member_renege():
+    """b's no-deal value rises 0.05 a month (time is on its side): a deal made now is
+    available but not credible, and lapses when b would gain by reneging."""
+    nd = {"a": {"cost": 0.1}, "b": {"cost": 0.1, "drift": -0.05}}
+    qs = [_q("c0", {"concluded": {"table": "t", "by_month": 0}}),
+          _q("l12", {"lapsed": {"table": "t", "by_month": 12}}),
+          _q("cred0", {"credible": {"table": "t", "by_month": 0}})]
+    a = analyze(_load(_scenario({"base_rate": {"pace": 1.0}}, qs, nd)))
+    p = {q.id: q.probability for q in a.questions}
+    assert p["c0"] == 1.0 and p["l12"] == 1.0 and p["cred0"] == 0.0
+    assert a.process.tables["t"].reneged.any()
+    # a reneging penalty (guarantees, monitoring) large enough makes the deal credible
+    a2 = analyze(_load(_scenario({"base_rate": {"pace": 1.0},
+                                  "commitment": {"penalty": {"b": 1.0}}}, qs, nd)))
+    p2 = {q.id: q.probability for q in a2.questions}
+    assert p2["cred0"] == 1.0 and p2["l12"] == 0.0
+
+
+def test_a_veto_player_off_the_table_keeps_a_deal_out_of_force():
+    qs = [_q("c0", {"concluded": {"table": "t", "by_month": 0}}),
+          _q("f0", {"in_force": {"table": "t", "at_month": 0}})]
+    extra = {"implementation": [{"actor": "v", "issues": ["x"]}]}
+    nd = {"a": {"cost": 0.1}, "b": {"cost": 0.1}, "v": {"cost": 0.0}}
+    a = analyze(_load(_scenario({"base_rate": {"pace": 1.0}}, qs, nd, extra)))
+    p = {q.id: q.probability for q in a.questions}
+    assert p["c0"] == 1.0 and p["f0"] == 0.0
+
+
+def test_partial_agreement_and_its_expiry():
+    proc = {"base_rate": {"pace": 0.0},
+            "partials": [{"id": "p", "table": "t", "issues": ["x"], "chance": 1.0,
+                          "duration": 2}]}
+    qs = [_q("p0", {"concluded": {"table": "t", "partial": "p", "by_month": 0}}),
+          _q("f1", {"in_force": {"table": "t", "partial": "p", "at_month": 1}}),
+          _q("f2", {"in_force": {"table": "t", "partial": "p", "at_month": 2}}),
+          _q("c12", {"concluded": {"table": "t", "by_month": 12}})]
+    a = analyze(_load(_scenario(proc, qs)))
+    p = {q.id: q.probability for q in a.questions}
+    # concluded at month 0 for two months: it expires at month 2 and, always on the agenda,
+    # is agreed again at once; the comprehensive deal never comes (pace 0)
+    assert p["p0"] == 1.0 and p["f1"] == 1.0 and p["f2"] == 1.0 and p["c12"] == 0.0
+    pp = a.process.tables["t"].partials["p"]
+    assert list(pp.concluded[0]) == [m % 2 == 0 for m in range(13)]
+    assert not pp.lapsed.any()  # expiry as agreed is not a lapse
+
+
+def test_unilateral_move_and_its_question():
+    proc = {"unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
+    qs = [_q("u", {"unilateral": {"actor": "a", "issue": "y", "at_most": 20, "by_month": 6}})]
+    a = analyze(_load(_scenario(proc, qs)))
+    mv = a.process.unilateral[0]
+    # a wants y at 0: easing it toward its own ideal is also its best response here
+    assert mv.target[0] == pytest.approx(0.0)
+    user = 50 + mv.shift[0] * 100
+    np.testing.assert_allclose(user[:7], [50, 40, 30, 20, 10, 0, 0], atol=1e-9)
+    assert a.questions[0].probability == 1.0
+
+
+# ------------------------------------------------------------------ validation
+@pytest.mark.parametrize("process,fragment", [
+    ({"tables": {"nope": {"chance": 0.5}}}, "'nope' is not a defined table"),
+    ({"tables": {"t": {"recognition": {"v": 1.0}}}}, "'v' does not sit at table 't'"),
+    ({"partials": [{"id": "p", "table": "t", "issues": ["z"], "chance": 0.5}]},
+     "'z' is not a defined issue"),
+    ({"unilateral": [{"actor": "a", "issue": "x", "range": [0, 150], "step": 5}]},
+     "the range must be within the issue's scale"),
+    ({"unilateral": [{"actor": "a", "issue": "x", "range": [0, 50], "step": 5,
+                      "option": "nope"}]}, "'nope' is not an option"),
+    ({"base_rate": {"pace": 1.5}}, "must be within [0, 1]"),
+    ({"beliefs": {"half_lfe": 3}}, "unknown field 'half_lfe'"),
+])
+def test_process_section_errors_are_located(process, fragment):
+    with pytest.raises(ScenarioError) as e:
+        _load(_scenario(process))
+    text = str(e.value)
+    assert fragment in text and "x.yaml:" in text and "process" in text
+
+
+def test_question_about_an_undeclared_partial_or_move_is_refused():
+    qs = [_q("p", {"concluded": {"table": "t", "partial": "p", "by_month": 1}}),
+          _q("u", {"unilateral": {"actor": "a", "issue": "x", "at_most": 1}})]
+    with pytest.raises(ScenarioError) as e:
+        _load(_scenario(None, qs))
+    text = str(e.value)
+    assert "'p' is not a partial agreement" in text
+    assert "'a' has no unilateral move on 'x'" in text
