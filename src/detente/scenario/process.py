@@ -117,9 +117,10 @@ class Process(Cited):
     beliefs: Beliefs = Field(default_factory=Beliefs)
     breakdown: Probability = Field(
         default=0.0,
-        description="Chance that a rejected round ends the talks' prospects for the month "
-                    "(the risk of breakdown; Binmore, Rubinstein & Wolinsky 1986): it is what "
-                    "makes waiting costly, together with `discount`.")
+        description="Chance that a rejected proposal ends the talks at the table for good "
+                    "(the risk of breakdown; Binmore, Rubinstein & Wolinsky 1986). It is also "
+                    "what makes waiting costly: each member's discount factor per round is "
+                    "(1 − breakdown) × its `discount`.")
     discount: dict[Id, Annotated[Finite, AfterValidator(_in_range(0.0, 1.0))]] = Field(
         default_factory=dict,
         description="Per actor, the monthly discount factor (patience); default 1.")
