@@ -43,7 +43,8 @@ import numpy as np
 from .scenario.draws import Draws
 from .scenario.schema import Scenario
 
-__all__ = ["QuestionResult", "evaluate_questions", "months_asked", "wilson_interval"]
+__all__ = ["READINGS", "QuestionResult", "evaluate_condition", "evaluate_questions",
+           "months_asked", "wilson_interval"]
 
 Z95 = 1.959963984540054
 
@@ -105,18 +106,31 @@ def months_asked(scenario: Scenario) -> float:
     return max(need.values(), default=0.0)
 
 
-def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
-                       tables: dict[str, Any], process: Any) -> tuple[QuestionResult, ...]:
-    """Evaluate every question of the scenario on the draws (see the module docstring).
+READINGS = ("process", "zone", "frozen")
+"""How a condition is read. ``process``: as documented above. ``zone``: detente 0.1's reading,
+a zone of agreement taken for a deal (``concluded`` is ``zone`` plus the terms on the table's
+deal now; ``in_force`` is ``holds``; ``talks`` and ``credible`` are ``zone``; nothing lapses;
+no unilateral move). ``frozen``: nothing changes from ``as_of`` (no talks, no deal, no move;
+``zone``, ``holds``, ``accepts`` and ``credible`` keep their month-0 answers; an ``outcome`` is
+the issue's status quo). The last two are the backtest's comparisons (:mod:`detente.backtest`).
+"""
 
-    ``process``: the :class:`~detente.process.ProcessResult` of the same draws; its months
-    cover every month the questions ask about, and its table timelines answer ``zone``,
-    ``holds`` and ``accepts``.
+
+def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
+                       tables: dict[str, Any], process: Any, *, reading: str = "process",
+                       model: str | None = None, cache: dict[str, Any] | None = None
+                       ) -> np.ndarray:
+    """One condition's truth per draw (N,) under a ``reading`` (:data:`READINGS`).
+
+    ``model``: read every ``outcome`` condition that names a forecast model with this model
+    instead. ``cache``: shared between calls on the same scenario (the stability analysis).
     """
-    if not scenario.questions:
-        return ()
-    timelines = process.timelines
-    cache: dict[str, Any] = {}
+    if reading not in READINGS:
+        raise ValueError(f"reading must be one of {READINGS}; got {reading!r}")
+    cache = {} if cache is None else cache
+    timelines = process.timelines if process is not None else {}
+    months = process.months if process is not None else np.zeros(1)
+    zone_now = reading == "frozen"
 
     def equilibria(concept: str) -> set[str]:
         if "stability" not in cache:
@@ -124,20 +138,29 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
             from .stability import stability_solve
 
             cache["stability"] = stability_solve(to_engine(scenario.conflict, scenario.id))
-            cache["options"] = list(scenario.conflict.option_ids())
         return set(cache["stability"].equilibria(concept))
 
     def upto(m: np.ndarray, month: float) -> np.ndarray:
-        within = process.months <= month + 1e-9
+        within = months <= (0.0 if zone_now else month) + 1e-9
         return (m & within[None, :]).any(axis=1)
 
     def at(m: np.ndarray, month: float) -> np.ndarray:
-        k = int(np.searchsorted(process.months, month + 1e-9, side="right")) - 1
+        k = int(np.searchsorted(months, month + 1e-9, side="right")) - 1
         return m[:, max(k, 0)]
 
     def path(args: Any) -> Any:
         tp = process.tables[args.table]
         return tp if getattr(args, "partial", None) is None else tp.partials[args.partial]
+
+    def within(vals: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+        ok = np.isfinite(vals)
+        if lo is not None:
+            ok &= np.nan_to_num(vals, nan=-np.inf) >= lo - 1e-9
+        if hi is not None:
+            ok &= np.nan_to_num(vals, nan=np.inf) <= hi + 1e-9
+        return ok
+
+    none = np.zeros(draws.n, bool)
 
     def ev(pred: Any) -> np.ndarray:
         kind = next(iter(type(pred).model_fields))
@@ -148,6 +171,24 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
         if kind == "not_":
             return ~ev(pred.not_)
         args = getattr(pred, kind)
+        if reading != "process" and kind in ("concluded", "in_force", "lapsed", "talks",
+                                             "credible"):
+            if reading == "frozen":
+                return none if kind != "credible" else upto(
+                    process.tables[args.table].credible, 0.0)
+            tl = timelines[args.table]
+            if kind == "lapsed":
+                return none
+            if kind == "in_force":
+                return upto(tl.holds, args.at_month)
+            ok = upto(tl.zone, args.by_month)
+            if kind == "concluded":
+                if args.partial is not None:
+                    return none  # 0.1 knew no partial agreements
+                vals = draws.to_user(tables[args.table].deal.x)
+                for iid, term in args.terms.items():
+                    ok &= within(vals[:, draws.issues.index(iid)], term.at_least, term.at_most)
+            return ok
         if kind in ("zone", "holds", "accepts"):
             tl = timelines[args.table]
             m = {"zone": tl.zone, "holds": tl.holds}.get(kind)
@@ -162,22 +203,22 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
             if args.terms:
                 vals = draws.to_user(pth.package)
                 for iid, term in args.terms.items():
-                    v = vals[:, draws.issues.index(iid)]
-                    if term.at_least is not None:
-                        ok &= np.nan_to_num(v, nan=-np.inf) >= term.at_least
-                    if term.at_most is not None:
-                        ok &= np.nan_to_num(v, nan=np.inf) <= term.at_most
+                    ok &= within(vals[:, draws.issues.index(iid)], term.at_least, term.at_most)
             return ok
         if kind == "in_force":
             return at(path(args).in_force, args.at_month)
         if kind == "lapsed":
             return upto(path(args).lapsed, args.by_month)
         if kind == "unilateral":
+            j = draws.issues.index(args.issue)
+            span = draws.scale_hi[j] - draws.scale_lo[j]
+            if reading != "process":  # no move: the status quo stays
+                vals = (draws.scale_lo[j] + draws.status_quo[:, j] * span)[:, None]
+                return within(vals, args.at_least, args.at_most)[:, 0]
             mv = next(u for u in process.unilateral
                       if u.actor == args.actor and u.issue == args.issue)
-            j = draws.issues.index(args.issue)
-            vals = draws.scale_lo[j] + (draws.status_quo[:, j, None] + mv.shift) * (
-                draws.scale_hi[j] - draws.scale_lo[j])  # (N, T) the no-deal value by month
+            # (N, T) the issue's no-deal value by month
+            vals = draws.scale_lo[j] + (draws.status_quo[:, j, None] + mv.shift) * span
             ok = np.ones(vals.shape, bool)
             if args.at_least is not None:
                 ok &= vals >= args.at_least - 1e-9
@@ -186,10 +227,15 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
             return upto(ok, args.by_month)
         if kind == "outcome":
             j = draws.issues.index(args.issue)
-            if args.source in forecasts:
-                vals = draws.to_user(forecasts[args.source].outcome)[:, j]
+            src = args.source
+            if model is not None and src in forecasts:
+                src = model
+            if reading == "frozen":
+                vals = draws.to_user(draws.status_quo)[:, j]
+            elif src in forecasts:
+                vals = draws.to_user(forecasts[src].outcome)[:, j]
             else:
-                vals = draws.to_user(tables[args.source].deal.x)[:, j]
+                vals = draws.to_user(tables[src].deal.x)[:, j]
             ok = np.isfinite(vals)
             if args.at_least is not None:
                 ok &= np.nan_to_num(vals, nan=-np.inf) >= args.at_least
@@ -203,6 +249,25 @@ def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, An
                 state = "".join("Y" if state[o] else "N" for o in opts)
             return np.full(draws.n, state in equilibria(args.concept))
         raise ValueError(f"unknown condition {kind!r}")  # pragma: no cover - schema prevents
+
+    return np.asarray(ev(pred), dtype=bool)
+
+
+def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
+                       tables: dict[str, Any], process: Any) -> tuple[QuestionResult, ...]:
+    """Evaluate every question of the scenario on the draws (see the module docstring).
+
+    ``process``: the :class:`~detente.process.ProcessResult` of the same draws; its months
+    cover every month the questions ask about, and its table timelines answer ``zone``,
+    ``holds`` and ``accepts``.
+    """
+    if not scenario.questions:
+        return ()
+    cache: dict[str, Any] = {}
+
+    def ev(pred: Any) -> np.ndarray:
+        return evaluate_condition(pred, scenario, draws, forecasts, tables, process,
+                                  cache=cache)
 
     out = []
     for q in scenario.questions:
