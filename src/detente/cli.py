@@ -172,6 +172,10 @@ def validate(
             f"{_n(len(s.tables), 'table')}, {_n(len(s.uncertainty), 'uncertain parameter')}, "
             f"{_n(len(s.questions), 'question')}"
         )
+        from .backtest.archive import hindsight
+
+        for w in hindsight(s):
+            _eprint(f"{f}: warning: {w}")
     if bad:
         raise typer.Exit(EXIT["invalid"])
 
@@ -377,6 +381,61 @@ def score(
         con.print(t)
 
     _emit(res.to_dict(), json_path, render, "Scores")
+
+
+@app.command()
+def backtest(
+    folder: Annotated[Path, typer.Argument(help="The archive folder (with archive.yaml).")],
+    cases: Annotated[
+        Optional[str], typer.Option("--cases", metavar="ID,ID",
+                                    help="Only these cases (comma-separated).")
+    ] = None,
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Monte Carlo draws per "
+                                                                     "case.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed.")] = 0,
+    json_path: Annotated[
+        Optional[str], typer.Option("--json", metavar="PATH", help="Write every forecast and "
+                                                                    "score as JSON ('-': stdout).")
+    ] = None,
+    html_path: Annotated[
+        Optional[Path], typer.Option("--html", metavar="PATH",
+                                     help="Write an HTML page with the reliability diagrams "
+                                          "(needs the extra detente[report]).")
+    ] = None,
+) -> None:
+    """Score every model variant on an archive of resolved historical negotiations."""
+    from .backtest import backtest as run_backtest
+    from .backtest import load_archive
+
+    wanted = tuple(c.strip() for c in cases.split(",") if c.strip()) if cases else None
+    archive = load_archive(folder, wanted)
+    if not archive.cases:
+        raise DetenteError(f"{folder}: no case to score (add case folders; see "
+                           "docs/how-to/add-a-backtest-case.md)")
+    if html_path is not None:
+        from .report.html import check_report_extra
+
+        check_report_extra()
+    quiet = json_path == "-"
+
+    def progress(k: int, n: int, case: str) -> None:
+        if case and not quiet:
+            _eprint(f"[{k + 1}/{n}] {case}")
+
+    res = run_backtest(archive, draws=draws, seed=seed, progress=progress)
+
+    def render(con: Console) -> None:
+        from .report.backtest import render_backtest
+
+        render_backtest(res, con)
+
+    _emit(res.to_dict(), json_path, render, "Scores")
+    if html_path is not None:
+        from .report.backtest import backtest_html
+
+        write_atomic(html_path, backtest_html(res))
+        (_eprint if quiet else lambda t: _out().print(t, markup=False))(
+            f"Backtest page written to {html_path}")
 
 
 @app.command()

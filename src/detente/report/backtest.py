@@ -1,0 +1,158 @@
+"""The backtest's scores in the terminal (rich) and as an HTML page with reliability diagrams."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["backtest_html", "render_backtest"]
+
+HALVES = (("test", "Test half (the scores that count)"), ("dev", "Dev half (fitting allowed)"),
+          ("all", "All cases"))
+
+
+def _f(v: float | None, digits: int = 3) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def render_backtest(res: Any, con: Console) -> None:
+    """Scores per half (variants and baselines), the process model's calibration on the test
+    half, and each case's Brier scores. Every table fits 60 columns; numbers never wrap."""
+    d = res.to_dict()
+    n_cases = len(d["per_case"])
+    con.print(f"Backtest of {n_cases} case(s) in {d['archive']}; split fixed on "
+              f"{d['split_fixed_on']}; {d['draws']:,} draws per case, seed {d['seed']}",
+              markup=False)
+    br = d["base_rate"]
+    con.print("Base rate (share of dev questions that resolved yes): "
+              + ("—" if br is None else f"{br:.3f}"), markup=False)
+    for half, title in HALVES:
+        sc = d["scores"].get(half) or {}
+        if not sc:
+            continue
+        t = Table(title=title, title_justify="left", show_edge=False)
+        t.add_column("variant", overflow="fold")
+        for col in ("n", "Brier", "log score"):
+            t.add_column(col, justify="right", no_wrap=True)
+        for v, s in sc.items():
+            t.add_row(v, str(s["n"]), _f(s["brier"]), _f(s["log_score"]))
+        con.print(t)
+    cal = (d["scores"].get("test") or {}).get("process")
+    if cal:
+        t = Table(title="Calibration of the process model, test half", title_justify="left",
+                  show_edge=False)
+        for col in ("forecast", "n", "mean", "observed"):
+            t.add_column(col, justify="right", no_wrap=True)
+        for row in cal["calibration"]:
+            lo, hi = row["bin"]
+            t.add_row(f"{lo:.1f}–{hi:.1f}", str(row["n"]), f"{row['mean_forecast']:.2f}",
+                      f"{row['observed_frequency']:.2f}")
+        con.print(t)
+    t = Table(title="Brier score per case", title_justify="left", show_edge=False)
+    t.add_column("case", overflow="fold")
+    for col in ("half", "n", "process", "zone", "50%"):
+        t.add_column(col, justify="right", no_wrap=True)
+    for cid, c in d["per_case"].items():
+        s = c["scores"]
+        t.add_row(cid, c["half"], str(c["n"]), _f(s.get("process", {}).get("brier")),
+                  _f(s.get("zone", {}).get("brier")), _f(s.get("always 50%", {}).get("brier")))
+    con.print(t)
+    con.print("Brier: 0 perfect, 0.25 = always 50%. Log score: lower is better "
+              "(probabilities clipped to [0.001, 0.999]).", markup=False)
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;
+line-height:1.45;color:#1b1b1b}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:.5rem 0}
+th,td{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:right}
+th:first-child,td:first-child{text-align:left}
+.chart{width:100%;max-width:36rem;height:24rem}
+@media (max-width:480px){body{padding:.5rem}th,td{padding:.15rem .3rem;font-size:.9rem}
+.chart{height:20rem}}
+"""
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    h = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return f'<div class="scroll"><table><thead><tr>{h}</tr></thead><tbody>{body}</tbody>' \
+           "</table></div>"
+
+
+def backtest_html(res: Any) -> str:
+    """A self-contained page: scores per half, reliability diagrams (plotly, inlined), every
+    question's forecasts. Needs the extra ``detente[report]``."""
+    from plotly import graph_objects as go
+    from plotly.offline import get_plotlyjs
+
+    d = res.to_dict()
+    br = "—" if d["base_rate"] is None else f"{d['base_rate']:.3f}"
+    parts = [f"<h1>Backtest: {html.escape(d['archive'])}</h1>",
+             f"<p>{len(d['per_case'])} cases; split fixed on {d['split_fixed_on']}; "
+             f"{d['draws']:,} draws per case, seed {d['seed']}. Base rate (dev): {br}. "
+             "Brier: 0 perfect, 0.25 = always 50%. Only the test half's scores count as "
+             "evidence.</p>"]
+    charts = []
+    for half, title in HALVES:
+        sc = d["scores"].get(half) or {}
+        if not sc:
+            continue
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(_table(["variant", "n", "Brier", "log score"],
+                            [[v, str(s["n"]), _f(s["brier"]), _f(s["log_score"])]
+                             for v, s in sc.items()]))
+        fig = go.Figure()
+        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect",
+                                 line={"dash": "dot", "color": "#888"}))
+        for v in ("process", "zone", "nothing changes"):
+            if v not in sc:
+                continue
+            cal = sc[v]["calibration"]
+            fig.add_trace(go.Scatter(
+                x=[r["mean_forecast"] for r in cal], y=[r["observed_frequency"] for r in cal],
+                mode="lines+markers", name=v,
+                text=[f"n = {r['n']}" for r in cal], hovertemplate="%{text}"))
+        fig.update_layout(xaxis_title="forecast probability (bin mean)",
+                          yaxis_title="observed frequency", margin={"l": 50, "r": 10,
+                                                                    "t": 10, "b": 40},
+                          xaxis={"range": [0, 1]}, yaxis={"range": [0, 1]},
+                          legend={"orientation": "h", "y": -0.25})
+        cid = f"reliability-{half}"
+        charts.append((cid, fig.to_json()))
+        parts.append(f'<div class="chart" id="{cid}" role="img" '
+                     f'aria-label="Reliability diagram, {html.escape(title)}"></div>')
+        if "process" in sc:
+            parts.append(_table(["forecast bin", "n", "mean forecast", "observed"],
+                                [[f"{r['bin'][0]:.1f}–{r['bin'][1]:.1f}", str(r["n"]),
+                                  f"{r['mean_forecast']:.2f}", f"{r['observed_frequency']:.2f}"]
+                                 for r in sc["process"]["calibration"]]))
+    parts.append("<h2>Per case (Brier)</h2>")
+    parts.append(_table(["case", "as of", "half", "n", "process", "zone", "50%"],
+                        [[cid, c["as_of"], c["half"], str(c["n"]),
+                          _f(c["scores"].get("process", {}).get("brier")),
+                          _f(c["scores"].get("zone", {}).get("brier")),
+                          _f(c["scores"].get("always 50%", {}).get("brier"))]
+                         for cid, c in d["per_case"].items()]))
+    parts.append("<h2>Every question</h2>")
+    parts.append(_table(["case", "question", "resolved", "process", "zone", "nothing changes"],
+                        [[q["case"], q["id"], "yes" if q["outcome"] else "no",
+                          _f(q["p"].get("process"), 2), _f(q["p"].get("zone"), 2),
+                          _f(q["p"].get("nothing changes"), 2)] for q in d["questions"]]))
+    script = "".join(
+        f"Plotly.newPlot({json.dumps(cid)}, ...(f => [f.data, f.layout])({fig}),"
+        "{responsive:true,displaylogo:false});" for cid, fig in charts)
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">"
+            f"<title>detente backtest</title><style>{_STYLE}</style>"
+            f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}"
+            f"<script>{script}</script></body></html>")
