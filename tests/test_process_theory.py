@@ -38,7 +38,6 @@ proposer must meet, so end-to-end packages are compared with a tolerance of a fe
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 import pytest
@@ -48,7 +47,6 @@ from hypothesis import strategies as st
 
 from detente.analysis import analyze
 from detente.bargain import bargain_tables, core
-from detente.bargain.core import ZONE_TOL
 from detente.process.proposals import best_package, continuation
 from detente.scenario.draws import point_draws
 from detente.scenario.load import loads_scenario
@@ -59,7 +57,7 @@ except ImportError:  # pragma: no cover - older code without it
     MARGIN = 0.0
 
 EXACT = 1e-6  # the closed forms, through continuation + best_package
-E2E = 1e-5  # the same, end to end through analyze() (a few MARGINs)
+E2E = 1e-6 + 4 * MARGIN  # the same, end to end through analyze()
 FAST = settings(max_examples=25, deadline=None)
 
 
@@ -188,18 +186,14 @@ def test_alternating_offers_for_any_patience_below_0_99(d0, d1):
     assert c[0] == pytest.approx([d0 * x0, d1 * x1], abs=EXACT)
 
 
-# Patient members: the fixed-point iteration in proposals.continuation contracts at about
-# √(δ0·δ1) per step and stops after MAX_ITER = 2000 steps, converged or not.
-# (Errors today, in utility units: 0.18 for (1, 0.999), 0.14 for (0.9999, 0.999), 2e-5 for
-# (1, 0.99), 7e-6 for (0.999, 0.99), 3e-5 for (0.999, 0.999) alternating; the symmetric random
-# case converges because its starting point, the Nash split, is already the answer.)
+# Patient members: a fixed-point iteration contracts only at about √(δ0·δ1) per step, so the
+# first implementation (2,000 iterations) was off by up to 0.18 here; continuation() now finds
+# the fixed point by bisection on a monotone function, exact for any δ < 1.
 PATIENT = [(1.0, 0.999, True), (1.0, 0.999, False), (0.9999, 0.999, True),
            (0.9999, 0.999, False), (1.0, 0.99, True), (1.0, 0.99, False), (0.999, 0.99, True),
            (0.999, 0.99, False), (0.999, 0.999, True)]
 
 
-@pytest.mark.xfail(strict=True, reason="continuation() stops at MAX_ITER before converging "
-                                       "when the members are patient (δ ≥ 0.99–0.999)")
 @pytest.mark.parametrize("d0, d1, alternating", PATIENT)
 def test_continuation_converges_for_patient_members(d0, d1, alternating):
     w, p, d, q, free = split()
@@ -282,7 +276,37 @@ def test_baron_ferejohn_with_unequal_recognition(rho, delta):
     assert c[0] == pytest.approx(d[0] + pie * delta * r[0], abs=EXACT)
     for k in range(3):
         share = (offer(w, p, d, q, free, c, k) - d[0]) / pie
-        assert share[k] == pytest.approx(1 - delta * (1 - rho[k]), abs=EXACT)
+        want = delta * r[0]
+        want[k] = 1 - delta * (1 - rho[k])
+        assert share == pytest.approx(want, abs=EXACT)
+
+
+def tu_sspe(rho: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Baron–Ferejohn, unanimity, unit surplus, any δ's: the stationary values v solve
+    v_j = ρ_j (1 − Σ_{i≠j} δ_i v_i) + (1 − ρ_j) δ_j v_j; a responder's continuation is δ_j v_j."""
+    n = rho.size
+    a = rho[:, None] * delta[None, :]
+    a[np.arange(n), np.arange(n)] = 1 - (1 - rho) * delta
+    return np.linalg.solve(a, rho)
+
+
+@pytest.mark.parametrize("delta", [0.5, 0.9, 0.99])
+def test_tu_sspe_helper_is_baron_ferejohn_for_a_common_delta(delta):
+    v = tu_sspe(np.full(3, 1 / 3), np.full(3, delta))
+    assert v == pytest.approx(np.full(3, 1 / 3), abs=1e-12)  # v = ρ, whatever δ
+
+
+def test_baron_ferejohn_limit_with_unequal_patience():
+    # δ_j = 1 − ε r_j with r = (5, 1, 1), ε = 1e-3: the impatient member's value tends to
+    # ρ_j/r_j / Σ ρ_i/r_i = 1/11 of the surplus, not ρ_j = 1/3 (Binmore, Rubinstein & Wolinsky
+    # 1986 for two members; the same stationary equations for n).
+    w, p, d, q, free, pie = cyclic(3)
+    rho = np.full(3, 1 / 3)
+    delta = 1 - 1e-3 * np.array([5.0, 1.0, 1.0])
+    c = continuation(w, p, d, q, free, rho[None], delta[None])
+    want = delta * tu_sspe(rho, delta)
+    assert want == pytest.approx([1 / 11, 5 / 11, 5 / 11], abs=2e-3)
+    assert (c[0] - d[0]) / pie == pytest.approx(want, abs=1e-2)
 
 
 def _cyclic_scenario(discount: float, breakdown: float, recognition: dict) -> str:
@@ -379,6 +403,21 @@ def test_fearon_bargaining_range_property(pw, ca, cb, how):
     _check_fearon(pw, ca, cb, how)
 
 
+def test_fearon_range_holds_the_rubinstein_split_of_the_surplus_end_to_end():
+    # The process concludes inside the bargaining range, and alternating offers divide its
+    # surplus c_A + c_B as Rubinstein says: A, proposing first, gets d_A + S·(1 − δB)/(1 − δA·δB).
+    pw, ca, cb, da, db = 0.6, 0.1, 0.15, 0.9, 0.8
+    doc = yaml.safe_load(_fearon_scenario(pw, ca, cb, "expects"))
+    doc["process"] = {"horizon": 1, "discount": {"a": da, "b": db}, "base_rate": {"pace": 1.0},
+                      "commitment": {"window": 0}, "tables": {"ab": {"recognition": "alternating"}}}
+    a = analyze(loads_scenario(scenario_text(doc)), models=())
+    tp = a.process.tables["ab"]
+    assert tp.concluded[0, 0] and tp.proposer[0, 0] == 0
+    x = tp.package[0, 0]
+    assert pw - ca < x < pw + cb
+    assert x == pytest.approx(pw - ca + (ca + cb) * rubinstein(da, db)[0], abs=E2E)
+
+
 # =========================================================================== 4. properties
 ACTORS = ("a", "b", "c")
 unit = st.integers(0, 100)
@@ -419,7 +458,7 @@ def random_doc(draw, *, reduction: bool = False):
     for a in actors:
         nd = {"cost": draw(money)}
         if not reduction:
-            nd["drift"] = draw(st.floats(-0.01, 0.03).map(lambda v: round(v, 4)))
+            nd["drift"] = draw(st.floats(-0.06, 0.03).map(lambda v: round(v, 4)))
             if draw(st.booleans()):
                 i = draw(st.sampled_from(issues))
                 nd["expects"] = {i: {"value": draw(unit), "sd": draw(st.sampled_from([0, 5]))}}
@@ -443,7 +482,7 @@ def random_doc(draw, *, reduction: bool = False):
             t["start"] = draw(st.sampled_from([0, 1]))
         tproc[tid] = t
     proc["tables"] = tproc
-    if reduction:  # impatient members (δ < 1); the patient default: see the xfail below
+    if reduction:  # impatient members (δ < 1); the patient default: a test of its own below
         proc["discount"] = {a: draw(st.sampled_from([0.5, 0.8, 0.95])) for a in actors}
     elif draw(st.booleans()):
         proc["discount"] = {a: draw(st.sampled_from([0.5, 0.8, 0.95, 1.0])) for a in actors}
@@ -594,20 +633,18 @@ def test_process_reduces_to_the_zone_answer(doc, seed):
         # a zone of width within a few MARGINs may not be enough for the proposer's margins
         clear = ~zone0 | (tl.zone_value[:, 0] > 1e-4)
         np.testing.assert_array_equal(tp.concluded[clear, 0], zone0[clear])
-        assert not tp.concluded[:, 1:].any()
-        assert not tp.rejected.any() and not tp.lapsed.any()
+        assert not tp.concluded[clear, 1:].any()
+        assert not tp.rejected[clear].any() and not tp.lapsed.any()
         np.testing.assert_array_equal(tp.in_force[clear],
                                       np.repeat(zone0[clear, None], tp.in_force.shape[1], 1))
 
 
-@pytest.mark.xfail(strict=True, reason="simulate adds MARGIN to a patient responder's floor even "
-                   "where its continuation value is already the most it can get: no proposal")
 def test_reduction_with_patient_members_and_a_deal_at_a_members_ideal():
     # δ = 1 (the defaults: discount 1, no breakdown): a responder's continuation value is its
-    # Nash payoff. Here the Nash deal is b's ideal (x = 0, the status quo), so when a proposes
-    # first it must offer b its maximum *plus* MARGIN: impossible, and month 0 passes without
-    # a proposal although the zone (value 0.01) is wide. (Rubinstein with δ → 1: a offers
-    # x = 0 and b accepts.)
+    # Nash payoff. Here the Nash deal is b's ideal (x = 0, the status quo): when a proposes
+    # first it must offer b (within MARGIN) its maximum — possible, and the deal is concluded
+    # at month 0. (Rubinstein with δ → 1: a offers x = 0 and b accepts.) The first
+    # implementation demanded the maximum *plus* MARGIN: no proposal at all.
     s = loads_scenario(scenario_text(base_doc(
         [("a", 1), ("b", 1)], [("i", 0)],
         {"a": {"i": {"position": 100, "salience": 1}},

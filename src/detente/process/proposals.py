@@ -29,8 +29,6 @@ from ..bargain.solver import Program, recentre, solve
 
 __all__ = ["best_package", "best_on_frontier", "continuation", "nash_from", "pair_bound"]
 
-MAX_ITER = 2000
-TOL = 1e-11
 
 
 def _rows(f: Frontier2, rows: np.ndarray) -> Frontier2:
@@ -171,6 +169,11 @@ def _nash_warm(w, p, d, q, free, alpha, x0):
     return x, z
 
 
+PATIENCE_EPS = 1e-6
+"""1 − δ is floored at this when weighting members by patience (δ = 1: the most patient)."""
+BISECTIONS = 64
+
+
 def continuation(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
                  free: np.ndarray, rho: np.ndarray, delta: np.ndarray, *,
                  alternating: bool = False, frontier: Frontier2 | None = None,
@@ -182,13 +185,27 @@ def continuation(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
     with probabilities ``rho`` (R, K), or (two members) ``alternating`` offers, in which case
     the value is that of the member's own next proposal. ``delta`` (R, K): discount factors.
     ``start`` (R, I): a package every member prefers to no deal, to start the solver from.
+
+    Two members: the exact SSPE. With F(u1) the most member 0 can get when member 1 gets u1
+    (and G the reverse), the responders' values solve c0 = a0 + b0·F(c1), c1 = a1 + b1·G(c0)
+    (random recognition: a_i = d_i(1 − δ_i)/(1 − δ_i ρ_−i), b_i = δ_i ρ_i/(1 − δ_i ρ_−i);
+    alternating: a_i = d_i(1 − δ_i), b_i = δ_i), so c1 is the root of the increasing
+    c1 ↦ a1 + b1·G(a0 + b0·F(c1)) − c1 on [d1, G(d0)]: found by bisection. When every δ is 1
+    the equations hold for any frontier point; the limit of the SSPE as δ → 1 is taken — the
+    asymmetric Nash payoffs weighted by recognition.
+
+    More members: v = the asymmetric Nash payoffs with weights ρ_j/(1 − δ_j) (normalised; the
+    SSPE's limit as the δ's approach 1 at those relative rates), and c_j = d_j + δ_j(v_j − d_j):
+    exact for transferable utility with a common δ (Baron & Ferejohn's proposer premium).
     """
     r, k, m = w.shape
     out = np.full((r, k), np.nan)
     if r == 0:
         return out
     if k != 2:
-        x, z = nash_from(w, p, d, q, free, rho, start)
+        wts = rho / np.maximum(1.0 - delta, PATIENCE_EPS)
+        wts = wts / wts.sum(axis=1, keepdims=True)
+        x, z = nash_from(w, p, d, q, free, wts, start)
         ok = z > ZONE_TOL
         v = core.utilities(w[ok], p[ok], x[ok])
         out[ok] = d[ok] + delta[ok] * (v - d[ok])
@@ -200,28 +217,35 @@ def continuation(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
         return out
     rows = np.nonzero(ok)[0]
     v, dd, de, rh = f.v[rows], d[rows], delta[rows], rho[rows]
-    # start from the asymmetric Nash payoffs (the SSPE's limit as δ → 1)
-    _, xn = nash2(_rows(f, rows), dd, rh)
-    un = core.utilities(w[rows], p[rows], xn)
     patient = (de >= 1.0).all(axis=1)
-    c = np.where(patient[:, None], un, dd + de * (un - dd))
-    act = np.nonzero(~patient)[0]
-    for _ in range(MAX_ITER):
-        if act.size == 0:
-            break
-        va, da, ea, ca = v[act], dd[act], de[act], c[act]
-        _, u0, _, _ = best_on_frontier(va, 0, ca[:, 1])  # member 0 proposes
-        _, u1, _, _ = best_on_frontier(va, 1, ca[:, 0])  # member 1 proposes
+    c = np.empty_like(dd)
+    if patient.any():
+        _, xn = nash2(_rows(f, rows[patient]), dd[patient], rh[patient])
+        c[patient] = core.utilities(w[rows[patient]], p[rows[patient]], xn)
+    act = ~patient
+    if act.any():
+        va, da, ea, ra = v[act], dd[act], de[act], rh[act]
         if alternating:
-            # j responds to the other's proposal; waiting brings j's own proposal next
-            nxt = np.stack([u0[:, 0], u1[:, 1]], axis=1)
+            a_, b_ = da * (1.0 - ea), ea
         else:
-            ra = rh[act]
-            nxt = ra[:, :1] * u0 + ra[:, 1:] * u1
-        new = da + ea * (nxt - da)
-        moved = np.abs(new - ca).max(axis=1)
-        c[act] = new
-        act = act[moved > TOL]
+            other = ra[:, ::-1]
+            den = 1.0 - ea * other
+            a_, b_ = da * (1.0 - ea) / den, ea * ra / den
+
+        def F(u1: np.ndarray) -> np.ndarray:  # member 0's best when member 1 gets u1
+            return best_on_frontier(va, 0, u1)[1][:, 0]
+
+        def G(u0: np.ndarray) -> np.ndarray:
+            return best_on_frontier(va, 1, u0)[1][:, 1]
+
+        lo, hi = da[:, 1].copy(), G(da[:, 0])
+        for _ in range(BISECTIONS):
+            mid = 0.5 * (lo + hi)
+            h = a_[:, 1] + b_[:, 1] * G(a_[:, 0] + b_[:, 0] * F(mid)) - mid
+            up = h > 0
+            lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+        c1 = 0.5 * (lo + hi)
+        c[act] = np.stack([a_[:, 0] + b_[:, 0] * F(c1), c1], axis=1)
     out[rows] = c
     return out
 

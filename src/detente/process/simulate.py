@@ -46,9 +46,10 @@ __all__ = ["PartialPath", "TablePath", "simulate_table"]
 
 ACCEPT_TOL = 1e-9
 """A responder accepts a package worth at least its reservation less this (utility units)."""
-MARGIN = 1e-6
-"""What a proposer adds to each floor it must meet, so that every member gains strictly
-(more than :data:`~detente.bargain.core.ZONE_TOL`) from a package it accepts."""
+MARGIN = 2e-7
+"""Every member gains at least this from a package it accepts (twice
+:data:`~detente.bargain.core.ZONE_TOL`, so that a concluded deal always lies in the zone); a
+responder's value of waiting is met to within twice this."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -259,7 +260,8 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
             premium = np.nan_to_num(np.maximum(cont - d_t, 0.0))
             view = perc[r, kp, :, t]  # (R, K): what the proposer believes each member needs
             known = learned[r, kp]  # (R, K)
-            floors = np.where(known, d_t, view) + premium + MARGIN
+            base = np.where(known, d_t, view)
+            floors = np.maximum(base + premium - MARGIN, base + MARGIN)
             floors[np.arange(r.size), kp] = d_t[np.arange(r.size), kp] + MARGIN
             x, ok = best_package(w[r], pos[r], floors, q[r], free[r], kp,
                                  None if f2 is None else _sub2(f2, r))
@@ -267,7 +269,7 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
             # 4. the answers
             ux = core.utilities(w[r], pos[r], np.nan_to_num(x))
             need = d_t + premium
-            yes = (ux >= need - ACCEPT_TOL) & (ux - d_t > ZONE_TOL)
+            yes = (ux >= need - 2 * MARGIN) & (ux - d_t > ZONE_TOL)
             yes[np.arange(r.size), kp] = True
             allyes = ok & yes.all(axis=1)
             no = ok[:, None] & ~yes
