@@ -2,8 +2,9 @@
 
 :func:`render_html` turns an :class:`~detente.analysis.Analysis` into a single HTML document:
 the questions and their answers first, then positions and forecasts per issue, each table's
-deal and who accepts it, the gain from linkage, the stability picture, the timeline,
-sensitivity, every source with the parameters it supports, and how the run was produced.
+deal and who accepts it, the gain from linkage, the stability picture, the timeline (how the
+talks unfold in the process model, month by month), sensitivity, every source with the
+parameters it supports, and how the run was produced.
 Charts are plotly figures; plotly.js is inlined once, so the file loads nothing from the
 network (a Content-Security-Policy in the document forbids it too). Every chart has a table
 of its numbers beside it, so a printout still carries the values.
@@ -24,6 +25,7 @@ from ..analysis import Analysis
 from ..errors import DetenteError
 from ..forecast import registry
 from ..labels import describe
+from .process import HTML_MONTHS, MEASURES, process_view
 from .tables import _v as _stat  # the median with its 5–95% range, as in the terminal
 from .tables import holding_sentences, linkage_sentence
 from .terminal import _pct
@@ -418,6 +420,7 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
     issues = _issues(analysis, data, many)
     tables = _tables(analysis, data, many)
     timelines = _timelines(data)
+    process = process_view(data.get("process"), limit=HTML_MONTHS)
     sens = _sensitivity(analysis)
     linkage_rows = [r for t in tables for r in t["linkage_rows"]]
     fronts = {f["id"]: f for f in hg.frontiers(s)}
@@ -434,6 +437,7 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
         "tables": [hc.deal_chart(ch, t["k"], t, many) for t in tables],
         "linkage": hc.linkage_chart(ch, linkage_rows, many) if linkage_rows else None,
         "timeline": hc.timeline_chart(ch, timelines) if timelines else None,
+        "process": [hc.process_chart(ch, t, many) for t in process["tables"]] if process else [],
         "sensitivity": hc.sensitivity_chart(ch, sens["outputs"]) if sens["outputs"] else None,
         "frontiers": {t["id"]: hg.frontier_chart(ch, t["k"], t["frontier"]) for t in tables
                       if t["frontier"] is not None},
@@ -450,7 +454,8 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
         s=s, a=analysis, many=many, questions=questions, actors=_actors(analysis, data),
         issues=issues, trails=_trails(analysis), tables=tables, linkage_rows=linkage_rows,
         stability=_stability(analysis, run), stability_graph=graph, timelines=timelines,
-        timeline_rows=_timeline_rows(timelines), sensitivity=sens,
+        timeline_rows=_timeline_rows(timelines), process=process, measures=MEASURES,
+        sensitivity=sens,
         sources=_sources(s), provenance=_provenance(analysis), charts=charts,
         models=[(m, registry.get(m).title) for m in analysis.models],
         plotly_js=Markup(get_plotlyjs()))

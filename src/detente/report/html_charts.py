@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-__all__ = ["Charts", "deal_chart", "issue_chart", "linkage_chart", "question_chart",
-           "sensitivity_chart", "timeline_chart"]
+__all__ = ["Charts", "deal_chart", "issue_chart", "linkage_chart", "process_chart",
+           "question_chart", "sensitivity_chart", "timeline_chart"]
 
 COLOURS = ("#1f4e79", "#b5472c", "#3c7d3a", "#7a4d9c", "#a07a10", "#2a8a8a", "#8c3b5e")
 
@@ -176,6 +176,35 @@ def timeline_chart(ch: Charts, tls: list[dict[str, Any]]) -> dict[str, Any]:
     return ch.figure("timeline-chart", traces, height=360,
                      xaxis=dict(title="months after the scenario's date", dtick=1),
                      yaxis=dict(range=[-3, 103], ticksuffix="%", title="share of draws",
+                                showgrid=True, gridcolor="#e4e4e4"))
+
+
+PROCESS_LINES = (
+    ("zone", "P(zone of agreement)", COLOURS[4], "dot"),
+    ("concluded_so_far", "P(concluded so far)", COLOURS[0], "solid"),
+    ("in_force", "P(in force)", COLOURS[2], "dash"),
+    ("lapsed_so_far", "P(lapsed so far)", COLOURS[1], "dashdot"),
+)
+"""The process chart's lines: (series, legend, colour, dash); the dashes tell them apart in
+print."""
+
+
+def process_chart(ch: Charts, t: dict[str, Any], many: bool = True) -> dict[str, Any]:
+    """One table's process, month by month: zone, concluded so far, in force, lapsed so far."""
+    months = t["months"]
+    traces = []
+    for key, name, colour, dash in PROCESS_LINES:
+        ys = [None if v is None else 100 * v for v in t["series"].get(key, [])]
+        traces.append(ch.go.Scatter(
+            x=months[:len(ys)], y=ys, mode="lines+markers" if len(months) <= 37 else "lines",
+            name=name, line=dict(color=colour, dash=dash, width=2), marker=dict(size=5),
+            hovertemplate=f"{name}, month %{{x}}: %{{y:.1f}}%<extra></extra>"))
+    span = months[-1] - months[0] if months else 0
+    return ch.figure(f"process-chart-{t['k']}", traces, height=340,
+                     xaxis=dict(title="months after the scenario's date",
+                                dtick=1 if span <= 12 else None, rangemode="tozero"),
+                     yaxis=dict(range=[-3, 103], ticksuffix="%",
+                                title="share of draws" if many else "no (0%) or yes (100%)",
                                 showgrid=True, gridcolor="#e4e4e4"))
 
 

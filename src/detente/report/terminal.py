@@ -85,6 +85,10 @@ def render_summary(analysis: Analysis, console: Console,
         from .tables import render_tables
 
         render_tables(analysis, console, d)
+    if d.get("process"):
+        from .process import render_process
+
+        render_process(console, d, many=many, as_of=s.as_of.isoformat())
     if d.get("timelines"):
         _render_timelines(analysis, console, d)
     if analysis.questions:
