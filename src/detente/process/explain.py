@@ -21,11 +21,14 @@ BANDS = ((0, 2), (3, 5), (6, 11), (12, 23), (24, 59), (60, 240))
 """Month bands in which paths are told (a path's months are coarsened to them)."""
 
 
-def band(month: float) -> str:
+def band(month: float, horizon: float | None = None) -> str:
+    """The band of months a month falls in, cut at the horizon ("months 6–11", "month 12")."""
     m = int(month)
     for lo, hi in BANDS:
         if lo <= m <= hi:
-            return f"months {lo}–{hi}"
+            if horizon is not None:
+                hi = min(hi, int(horizon))
+            return f"month {lo}" if hi == lo else f"months {lo}–{hi}"
     return f"month {m}"
 
 
@@ -55,7 +58,7 @@ def path_codes(tp: Any, horizon: float) -> tuple[list[str], np.ndarray]:
                 txt += ", lapsed"
             ev.append((fc[i], txt))
         ev.sort(key=lambda e: e[0])
-        words = [f"{band(m)}: {txt}" for m, txt in ev]
+        words = [f"{band(m, horizon)}: {txt}" for m, txt in ev]
         if not np.isfinite(fc[i]):
             if tp.broke_down[i].any():
                 words.append("talks broke down")
