@@ -27,8 +27,8 @@ from .proposals import nash_from
 
 __all__ = ["CANDIDATES", "UnilateralPath", "unilateral_paths"]
 
-CANDIDATES = 4
-"""Values tried over a move's range (its ends and two between), plus today's value."""
+CANDIDATES = 3
+"""Values tried over a move's range (its two ends and its middle), plus today's value."""
 
 
 @dataclass(frozen=True, eq=False)
