@@ -253,3 +253,27 @@ def test_question_about_an_undeclared_partial_or_move_is_refused():
     text = str(e.value)
     assert "'p' is not a partial agreement" in text
     assert "'a' has no unilateral move on 'x'" in text
+
+
+def test_a_question_after_the_declared_horizon_is_refused():
+    qs = [_q("c18", {"concluded": {"table": "t", "by_month": 18}})]
+    with pytest.raises(ScenarioError) as e:
+        _load(_scenario({"horizon": 12}, qs))
+    assert "asks about month 18, after the process horizon (process.horizon: 12)" in str(e.value)
+
+
+@pytest.mark.parametrize("path", ["process.discount.a", "process.commitment.penalty.b",
+                                  "process.base_rate.pace", "process.beliefs.half_life",
+                                  "process.breakdown"])
+def test_process_parameters_can_be_uncertain(path):
+    unc = {path: "uniform(0.2, 0.9)"}
+    s = _load(_scenario({"base_rate": {"pace": 0.5}}, extra={"uncertainty": unc}))
+    a = analyze(s, draws=40, seed=3)
+    j = a.inputs.uncertain_paths.index(path)
+    assert 0.2 <= a.inputs.uncertain_values[:, j].min() < a.inputs.uncertain_values[:, j].max()
+
+
+def test_an_uncertain_pace_is_not_reported_as_the_default():
+    s = _load(_scenario(None, extra={"uncertainty": {"process.base_rate.pace":
+                                                     "uniform(0.1, 0.3)"}}))
+    assert analyze(s, draws=20, seed=1).to_dict()["process"]["assumptions"] == []

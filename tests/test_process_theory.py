@@ -29,9 +29,8 @@ where (or before) there is no zone; the simulated paths are internally consisten
 seed gives the same paths and the chunking does not matter; and with common beliefs, no
 commitment problem and talks that always decide, the process reduces to the zone answer.
 
-Numerical honesty: two-member continuation values are solved by fixed-point iteration on the
-exact frontier (agreement to ~1e-10 where it converges); n > 2 uses the interior-point
-solver (~1e-8). The simulation adds :data:`detente.process.simulate.MARGIN` to every floor a
+Numerical honesty: two-member continuation values are solved by bisection on the exact
+frontier (64 halvings: to rounding); n > 2 uses the interior-point solver (~1e-8). The simulation adds :data:`detente.process.simulate.MARGIN` to every floor a
 proposer must meet, so end-to-end packages are compared with a tolerance of a few MARGINs.
 """
 

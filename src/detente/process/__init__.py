@@ -50,10 +50,11 @@ def assumptions(scenario: Scenario) -> tuple[str, ...]:
 
     pr = scenario.process
     out = []
-    if pr.base_rate is None:
+    if pr.base_rate is None and "process.base_rate.pace" not in scenario.uncertainty:
         out.append(f"no base rate declared: a round of talks reaches a decision with the "
                    f"default pace {DEFAULT_PACE:g} a month (an uninformed assumption)")
-    if pr.beliefs.half_life is None and any(nd.expects for nd in scenario.no_deal.values()):
+    if (pr.beliefs.half_life is None and "process.beliefs.half_life" not in scenario.uncertainty
+            and any(nd.expects for nd in scenario.no_deal.values())):
         out.append("no belief half-life declared: the actors' expectations never converge")
     return tuple(out)
 

@@ -72,7 +72,12 @@ def path_codes(tp: Any, horizon: float) -> tuple[list[str], np.ndarray]:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0%}"
+    """A share in words: whole percent, one decimal below 1% (never "0%" for a share > 0)."""
+    if x is None:
+        return "—"
+    if 0 < x < 0.01 or 0.99 < x < 1:
+        return f"{x:.1%}"
+    return f"{x:.0%}"
 
 
 def process_to_dict(scenario: Scenario, draws: Draws, proc: Any, S: Any) -> dict[str, Any]:

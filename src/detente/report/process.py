@@ -264,7 +264,8 @@ def render_process(console: Console, data: dict[str, Any], *, many: bool = True,
                                     " (process model: what an actor does alone)"))
         cols = [Col("move (actor: issue → option)", num=False),
                 Col("target" + (" [5–95%]" if many else "")), Col("tightens"), Col("eases")]
-        rows = [[f"{u['actor']}: {u['issue']} → {u['option']}", u["target"],
+        rows = [[f"{u['actor']}: {u['issue']}" + (f" → {u['option']}" if u["option"] else ""),
+                 u["target"],
                  u["tightens_text"], u["eases_text"]] for u in v["unilateral"]]
         for tb in fit_tables(width, cols, rows):
             console.print(tb)

@@ -113,12 +113,12 @@ def parameter_bounds(
             return None, unknown("actor", parts[1], actors)
         return inf, None
     if head == "process":
-        from .draws import PROCESS_BOUNDS, PROCESS_PATHS
+        from .draws import PROCESS_BOUNDS, PROCESS_PATHS, process_pattern
 
-        pattern = ".".join(parts[:3]) + ".<actor>" if len(parts) == 4 else path
+        pattern = process_pattern(parts)
         if pattern in PROCESS_PATHS:
-            if len(parts) == 4 and parts[3] not in actors:
-                return None, unknown("actor", parts[3], actors)
+            if pattern.endswith("<actor>") and parts[-1] not in actors:
+                return None, unknown("actor", parts[-1], actors)
             lo, hi = PROCESS_BOUNDS[PROCESS_PATHS[pattern]]
             return (max(lo, 0.0), hi), None
     if head == "no_deal" and len(parts) == 4 and parts[2] == "expects":
@@ -374,10 +374,33 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
     _check_process(_dict(data.get("process")), add, ref, actors, issues, tables, data,
                    in_scale)
     qtables = tables
+    hz = _dict(data.get("process")).get("horizon")
+    if isinstance(hz, int) and not isinstance(hz, bool):
+        for q, qu in enumerate(_items(data.get("questions"))):
+            need = _months_of(_dict(qu).get("when"))
+            if need > hz:
+                add(("questions", q, "when"), f"asks about month {need:g}, after the process "
+                    f"horizon (process.horizon: {hz})",
+                    f"set process.horizon to at least {math.ceil(need)}, or leave it out (it "
+                    "then covers every question)")
     for q, qu in enumerate(_items(data.get("questions"))):
         _check_pred(_dict(qu).get("when"), ("questions", q, "when"), add, ref, actors, issues,
                     qtables, conflict, "conflict" in data, data)
     return problems
+
+
+def _months_of(p: Any) -> float:
+    """The latest month a raw condition asks about (0 where it names none)."""
+    if not isinstance(p, dict) or len(p) != 1:
+        return 0.0
+    (kind, args), = p.items()
+    if kind in ("all", "any"):
+        return max((_months_of(x) for x in _items(args)), default=0.0)
+    if kind == "not":
+        return _months_of(args)
+    args = _dict(args)
+    vals = [args.get(k) for k in ("by_month", "at_month")]
+    return max((float(v) for v in vals if _num(v) is not None), default=0.0)
 
 
 def _check_process(pr: dict[str, Any], add, ref, actors, issues, tables, data,

@@ -314,10 +314,17 @@ PROCESS_BOUNDS = {"half_life": (1e-9, math.inf), "pace": (0.0, 1.0), "lapse": (0
                   "breakdown": (0.0, 1.0), "penalty": (0.0, math.inf), "discount": (0.0, 1.0)}
 
 
+def process_pattern(parts: list[str]) -> str:
+    """The pattern of a ``process.…`` path: its actor part replaced by ``<actor>``."""
+    if len(parts) == 3 and parts[1] == "discount":
+        return "process.discount.<actor>"
+    if len(parts) == 4 and parts[1:3] == ["commitment", "penalty"]:
+        return "process.commitment.penalty.<actor>"
+    return ".".join(parts)
+
+
 def _process_key(parts: list[str]) -> str:
-    if len(parts) == 4:
-        return PROCESS_PATHS[".".join(parts[:3]) + ".<actor>"]
-    return PROCESS_PATHS[".".join(parts)]
+    return PROCESS_PATHS[process_pattern(parts)]
 
 
 def _assign(b: dict[str, Any], s: Scenario, path: str, x: np.ndarray) -> None:
