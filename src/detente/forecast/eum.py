@@ -404,7 +404,8 @@ def _trail_rows(rnd: int, info: dict[str, np.ndarray], before: np.ndarray, after
     dynamic=True,
 )
 def eum_forecast(
-    capability: np.ndarray, position: np.ndarray, salience: np.ndarray, **options: Any,
+    capability: np.ndarray, position: np.ndarray, salience: np.ndarray, *,
+    readout: str = "median", **options: Any,
 ) -> ForecastResult:
     """Forecast each issue as the weighted median of positions after ``rounds`` rounds.
 
@@ -433,16 +434,22 @@ def eum_forecast(
     - ``reference``: the point j is expected to drift to without a challenge (U_b, U_w).
     - ``fixed_range``: Δ = x_max − x_min from the input (True) or from each round's positions.
     - ``median_tie``: Condorcet-winner tie rule for the median (see ``central.py``).
+    - ``readout``: how the final positions become the forecast: ``"median"``, the capability ×
+      salience weighted median (Bueno de Mesquita's forecast); ``"mean"``, their weighted mean
+      (the compromise of the positions after the challenges, the other series of Scholz et
+      al.'s Table 2).
 
-    ``outcome`` (N, I) is the final weighted median (Bueno de Mesquita's forecast); ``path``
-    (N, R, I) the median after each round; use :func:`eum_rounds` for positions and means.
+    ``outcome`` (N, I) is the final weighted median (or mean); ``path`` (N, R, I) the same after
+    each round; use :func:`eum_rounds` for positions and both series.
 
     >>> import numpy as np
     >>> c = np.array([[1.0, 1.0, 1.0]]); x = np.array([[[0.0], [0.5], [1.0]]])
     >>> eum_forecast(c, x, np.full((1, 3, 1), 0.5), rounds=3).outcome.shape
     (1, 1)
     """
+    if readout not in ("median", "mean"):
+        raise ValueError(f"readout must be 'median' or 'mean'; got {readout!r}")
     out = eum_rounds(capability, position, salience, **options)
-    path = out.median[:, 1:, :]
-    outcome = out.median[:, -1, :]
-    return ForecastResult("eum", out.params, outcome, path, out.trail)
+    series = out.median if readout == "median" else out.mean
+    params = {**out.params, "readout": readout}
+    return ForecastResult("eum", params, series[:, -1, :], series[:, 1:, :], out.trail)

@@ -41,7 +41,7 @@ import numpy as np
 
 from .registry import ForecastResult, register
 
-__all__ = ["SMPRun", "smp_forecast", "smp_run"]
+__all__ = ["SMPRun", "mean_path", "smp_forecast", "smp_run"]
 
 # --- KTAB constants (names as in the C++) -------------------------------------------------------
 _MIN_C = 1e-8  # Model::coalitions minC: floor of every coalition strength
@@ -566,6 +566,16 @@ def smp_run(
     return SMPRun(pos, prob, risk, out, n_turns, params, tuple(trail))
 
 
+def mean_path(capability: Any, salience: Any, positions: np.ndarray) -> np.ndarray:
+    """Σ c s x / Σ c s per draw, state and issue (N, T, I): the compromise of the positions
+    (N, T, A, I) of every state, weighted by the input capability × salience."""
+    w = np.asarray(capability, dtype=float)[:, None, :, None] * np.asarray(
+        salience, dtype=float)[:, None, :, :]
+    tot = w.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(tot > 0, (w * positions).sum(axis=2) / tot, np.nan)
+
+
 @register(
     "smp",
     title="Spatial Model of Politics (KTAB)",
@@ -591,7 +601,7 @@ def smp_run(
     dynamic=True,
 )
 def smp_forecast(
-    capability: Any, position: Any, salience: Any, **options: Any,
+    capability: Any, position: Any, salience: Any, *, readout: str = "pce", **options: Any,
 ) -> ForecastResult:
     """KTAB's SMP forecast: the most probable position after the final turn, per draw.
 
@@ -601,7 +611,9 @@ def smp_forecast(
     input; ``trail`` one record per turn and actor for draw 0 (target challenged, expected gain,
     bargain adopted, new position). ``options`` are :func:`smp_run`'s keywords (KTAB's
     parameters; its signature holds the defaults). Use :func:`smp_run` for the actors'
-    positions per turn.
+    positions per turn. ``readout="mean"`` (not KTAB's) forecasts instead the capability ×
+    salience weighted mean of the positions in each state (the compromise of the bargained
+    positions, the outcome rule of the exchange model); the default ``"pce"`` is KTAB's.
 
     >>> import numpy as np
     >>> cap = np.array([[1.0, 1.0, 2.0]])
@@ -609,7 +621,9 @@ def smp_forecast(
     >>> smp_forecast(cap, x, s).outcome.shape
     (1, 1)
     """
+    if readout not in ("pce", "mean"):
+        raise ValueError(f"readout must be 'pce' or 'mean'; got {readout!r}")
     run = smp_run(capability, position, salience, **options)
-    return ForecastResult(
-        "smp", dict(run.params), run.outcome[:, -1, :].copy(), run.outcome, run.trail
-    )
+    series = run.outcome if readout == "pce" else mean_path(capability, salience, run.positions)
+    params = {**run.params, "readout": readout}
+    return ForecastResult("smp", params, series[:, -1, :].copy(), series, run.trail)
