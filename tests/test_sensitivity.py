@@ -53,3 +53,35 @@ def test_flagship_analysis_ranks_drivers_of_its_questions():
     d = a.to_dict()["sensitivity"]
     assert d["method"] == "pawn" and d["inputs"] == list(sens.inputs)
     assert analyze(s, draws=300, seed=4, sensitivity=False).sensitivity is None
+
+
+@pytest.mark.parametrize("n, binary, seed", [(500, True, 1), (3000, False, 2), (10000, True, 3),
+                                             (2000, False, 4), (400, True, 5)])
+def test_pawn_indices_equal_salibs(n, binary, seed):
+    """Our PAWN is SALib's (same slices, same KS statistic, empty slices left out), to
+    rounding, on binary and on continuous outputs, with an input of few distinct values."""
+    import warnings
+
+    from SALib.analyze import pawn
+
+    from detente.sensitivity import _pawn_indices
+
+    rng = np.random.default_rng(seed)
+    p = 5
+    x = rng.random((n, p))
+    x[:, 0] = np.round(x[:, 0] * 3)  # few distinct values: empty slices
+    y = ((x[:, 1] + 0.3 * rng.random(n) > 0.7).astype(float) if binary
+         else np.round(x[:, 2] * 10 + rng.normal(size=n), 1))
+    lo, hi = x.min(0), x.max(0)
+    prob = {"num_vars": p, "names": [f"x{i}" for i in range(p)],
+            "bounds": np.c_[lo, np.where(hi > lo, hi, lo + 1)].tolist()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pawn.analyze(prob, x, y, S=10, print_to_console=False, seed=0)
+    med, mx = _pawn_indices(x, y, 10)
+    np.testing.assert_allclose(med, np.nan_to_num(np.asarray(ref["median"], float)),
+                               rtol=0, atol=1e-15)
+    np.testing.assert_allclose(mx, np.nan_to_num(np.asarray(ref["maximum"], float)),
+                               rtol=0, atol=1e-15)
+    driver = 1 if binary else 2
+    assert med[driver] > 0.1 and med[3] < med[driver]  # the driver is found
