@@ -50,3 +50,20 @@ def ec_uncertain_run(ec_uncertain):
     from detente.analysis import analyze
 
     return analyze(ec_uncertain, draws=2100, seed=11)
+
+
+# A scenario with two parties, one issue and nothing else (no tables, no questions).
+BARE = """
+detente: 1
+id: bare
+title: Two parties, one issue
+as_of: 2024-01-01
+actors:
+  - {id: a, name: A, capability: 1}
+  - {id: b, name: B, capability: 2}
+issues:
+  - {id: x, name: The issue, status_quo: 50}
+stances:
+  a: {x: {position: 10, salience: 0.5}}
+  b: {x: {position: 90, salience: 0.8}}
+"""

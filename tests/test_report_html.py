@@ -19,7 +19,7 @@ from detente.cli import EXIT, main  # noqa: E402
 from detente.errors import DetenteError  # noqa: E402
 from detente.report.html import ReportError, render_html, write_report  # noqa: E402
 
-from .conftest import SCENARIOS  # noqa: E402
+from .conftest import BARE, SCENARIOS  # noqa: E402
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
 EC = SCENARIOS / "ec-emissions-1994.yaml"
@@ -193,20 +193,7 @@ def test_user_text_is_escaped(tmp_path):
 
 
 def test_minimal_scenario_says_what_is_absent():
-    s = loads_scenario("""
-detente: 1
-id: bare
-title: Two parties, one issue
-as_of: 2024-01-01
-actors:
-  - {id: a, name: A, capability: 1}
-  - {id: b, name: B, capability: 2}
-issues:
-  - {id: x, name: The issue, status_quo: 50}
-stances:
-  a: {x: {position: 10, salience: 0.5}}
-  b: {x: {position: 90, salience: 0.8}}
-""", file="bare.yaml")
+    s = loads_scenario(BARE, file="bare.yaml")
     doc = render_html(analyze(s))
     text = _parse(doc).plain
     assert "No questions in this scenario" in text

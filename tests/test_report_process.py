@@ -17,7 +17,7 @@ from detente.cli import main
 from detente.report.process import MEASURES, Col, fit_tables, month_rows, process_view
 from detente.report.terminal import render_summary
 
-from .conftest import SCENARIOS
+from .conftest import BARE, SCENARIOS
 
 FLAGSHIP = SCENARIOS / "ukraine-2025-02.yaml"
 EC = SCENARIOS / "ec-emissions-1994.yaml"
@@ -172,20 +172,7 @@ def test_cli_summary_at_60_columns(monkeypatch, capsys):
 
 
 def test_no_tables_no_section():
-    s = loads_scenario("""
-detente: 1
-id: bare
-title: Two parties, one issue
-as_of: 2024-01-01
-actors:
-  - {id: a, name: A, capability: 1}
-  - {id: b, name: B, capability: 2}
-issues:
-  - {id: x, name: The issue, status_quo: 50}
-stances:
-  a: {x: {position: 10, salience: 0.5}}
-  b: {x: {position: 90, salience: 0.8}}
-""", file="bare.yaml")
+    s = loads_scenario(BARE, file="bare.yaml")
     a = analyze(s)
     assert process_view(a.to_dict()["process"]) is None
     buf = io.StringIO()
