@@ -1,7 +1,7 @@
 """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011).
 
 Published case: the EC car-emissions case (Bueno de Mesquita 1994, ch. 4, p. 78), Scholz et al.
-(2011) Table 2 medians and means per round 1–8, read from ../shared/cases; plus the per-round
+(2011) Table 2 medians and means per round 1–8, read from tests/data/cases; plus the per-round
 positions of the open re-implementation jmckib/bdm-scholz-expected-utility-model, which the
 default parameters reproduce to four decimals (a debugging aid, not the published target).
 """
@@ -43,8 +43,6 @@ LO, HI = 4.0, 10.0  # the EC scale: years until the standard applies
 
 @pytest.fixture(scope="module")
 def ec():
-    if not EC_PATH.is_file():
-        pytest.skip(f"published EC emissions case not found at {EC_PATH} (../shared/cases)")
     case = json.loads(EC_PATH.read_text())
     actors = case["actors"]
     c = np.array([[a["capability"] for a in actors]])

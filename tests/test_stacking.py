@@ -1,6 +1,6 @@
 """The stacked ensemble of the forecast models (detente.forecast.stacking, .variants).
 
-Data: tests/data/deu3-dev.tsv (DEU III development file, Arregui & Perarnaud 2021,
+Data: tests/data/cases/deu/deu3-dev.tsv (DEU III development file, Arregui & Perarnaud 2021,
 doi:10.34810/data53, CC BY 4.0; see tests/data/README.md).
 """
 
@@ -21,7 +21,7 @@ from detente.forecast.stacking import (cross_validate, fit_apply, fit_stack, fol
                                        simplex_lad_weights)
 from detente.forecast.variants import GRID, Variant, forecast_variants, variants
 
-DEU = Path(__file__).parent / "data" / "deu3-dev.tsv"
+DEU = Path(__file__).parent / "data" / "cases" / "deu" / "deu3-dev.tsv"
 
 # The target of the stacking work item: out-of-fold MAE at least 0.5 below the compromise's.
 # It is NOT met. These are the margins achieved (compromise MAE − stacked MAE, 5-fold
