@@ -14,7 +14,8 @@ from rich.console import Console
 
 from detente import analyze, load_scenario, loads_scenario
 from detente.cli import main
-from detente.report.process import MEASURES, Col, fit_tables, month_rows, process_view
+from detente.report.fit import Col, fit_tables
+from detente.report.process import MEASURES, month_rows, process_view
 from detente.report.terminal import render_summary
 
 from .conftest import BARE, SCENARIOS
@@ -270,3 +271,18 @@ def test_html_point_estimate_lists_assumptions_and_no_tables_says_so():
     assert "Defaults the process model used because the scenario is silent" in text
     for line in a.to_dict()["process"]["assumptions"]:
         assert _norm(line) in text
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+@pytest.mark.parametrize("draws", [1, 300])
+def test_no_number_is_cut_anywhere_in_the_summary(columns, draws, monkeypatch, capsys):
+    """The whole summary (forecasts, packages, members, process), not only one section: a
+    digit, bracket or percent sign is never followed by an ellipsis."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["analyze", str(FLAGSHIP), "--draws", str(draws), "--seed", "1",
+                 "--no-store"]) == 0
+    out = capsys.readouterr().out
+    cut = [ln for ln in out.splitlines()
+           if re.search(r"[0-9.%\[\]–+-]…", ln) and "sha256" not in ln]
+    assert cut == []
+    assert "security_guarantees" in out  # issue ids wrap, never cut

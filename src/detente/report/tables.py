@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+
+from .fit import Col, fit_tables
 
 __all__ = ["render_tables"]
 
@@ -92,48 +93,36 @@ def render_tables(analysis, console: Console, data: dict[str, Any] | None = None
                 f"  P(zone of agreement) = {z['exists']:.0%}; packages acceptable to all: "
                 f"{sh['p50']:.0%} [{sh['p05']:.0%}–{sh['p95']:.0%}]"
             )
-        pk = Table(show_edge=False, title_justify="left")
-        pk.add_column("issue", no_wrap=True)
-        pk.add_column("status quo", justify="right", no_wrap=True)
-        pk.add_column("DEAL", justify="right", no_wrap=True)
-        pk.add_column("Nash·cap", justify="right", no_wrap=True)
-        pk.add_column("KS", justify="right", no_wrap=True)
-        pk.add_column("holds", justify="right", no_wrap=True)
-        pk.add_column("by issue", justify="right", no_wrap=True)
+        cols = [Col("issue", num=False), Col("status quo"), Col("DEAL"), Col("Nash·cap"),
+                Col("KS"), Col("holds"), Col("by issue")]
         alt = t["alternatives"]
-        for iss in s.issues:
-            pk.add_row(
-                iss.id, f"{iss.status_quo:g}",
-                _v(t["deal"]["package"][iss.id], many),
-                _v(alt["nash_capability"]["package"][iss.id], many, interval=False),
-                _v(alt["kalai_smorodinsky"]["package"][iss.id], many, interval=False),
-                _v(t["holding_deal"]["package"][iss.id], many, interval=False),
-                _v(t["linkage"]["issue_by_issue"][iss.id], many, interval=False),
-            )
-        console.print(pk)
+        rows = [[iss.id, f"{iss.status_quo:g}",
+                 _v(t["deal"]["package"][iss.id], many),
+                 _v(alt["nash_capability"]["package"][iss.id], many, interval=False),
+                 _v(alt["kalai_smorodinsky"]["package"][iss.id], many, interval=False),
+                 _v(t["holding_deal"]["package"][iss.id], many, interval=False),
+                 _v(t["linkage"]["issue_by_issue"][iss.id], many, interval=False)]
+                for iss in s.issues]
+        for pk in fit_tables(console.width, cols, rows):
+            console.print(pk)
         console.print(
             "  [dim]DEAL = Nash bargaining solution (equal weights); Nash·cap = weighted by "
             "capability; KS = Kalai–Smorodinsky; holds = best deal every veto player accepts; "
             "by issue = each issue bargained alone."
             + (" Medians over draws; [5–95%] for the DEAL." if many else "") + "[/dim]"
         )
-        mb = Table(show_edge=False)
-        mb.add_column("member", no_wrap=True)
-        mb.add_column("no-deal value", justify="right", no_wrap=True)
-        mb.add_column("gain from the deal", justify="right", no_wrap=True)
-        mb.add_column("gain from linkage", justify="right", no_wrap=True)
-        mb.add_column("concedes on")
+        cols = [Col("member", num=False), Col("no-deal value"), Col("gain from the deal"),
+                Col("gain from linkage"), Col("concedes on", num=False)]
+        rows = []
         for a in t["members"]:
             tr = t["linkage"]["trades"][a]
             gives = [i for i, p in tr["gives"].items() if p >= 0.5]
-            mb.add_row(
-                a,
-                _v(t["no_deal"][a], many, 2),
-                _v(t["deal"]["gain"][a], many, 2, sign=True),
-                _v(t["linkage"]["gain_from_linkage"][a], many, 2, sign=True),
-                ", ".join(gives) or "—",
-            )
-        console.print(mb)
+            rows.append([a, _v(t["no_deal"][a], many, 2),
+                         _v(t["deal"]["gain"][a], many, 2, sign=True),
+                         _v(t["linkage"]["gain_from_linkage"][a], many, 2, sign=True),
+                         ", ".join(gives) or "—"])
+        for mb in fit_tables(console.width, cols, rows):
+            console.print(mb)
         if t["vetoes"]:
             parts = []
             for v in t["vetoes"]:

@@ -11,6 +11,7 @@ from rich.table import Table
 from ..analysis import Analysis
 from ..forecast import registry
 from ..labels import describe
+from .fit import Col, fit_tables
 
 __all__ = ["render_summary"]
 
@@ -46,15 +47,11 @@ def render_summary(analysis: Analysis, console: Console,
 
     title = "Forecast per issue" + (" (medians over draws; [5%–95%] for the ensemble)"
                                     if many else "")
-    t = Table(title=title, title_justify="left", show_edge=False)
-    t.add_column("issue", no_wrap=True)
-    t.add_column("status quo", justify="right", no_wrap=True)
-    for m in analysis.models:
-        t.add_column(m, justify="right", no_wrap=True)
+    cols = [Col("issue", num=False), Col("status quo"), *(Col(m) for m in analysis.models)]
     ens = "ensemble" if len(analysis.models) > 1 else None
     if ens:
-        t.add_column("ensemble", justify="right", no_wrap=True)
-    meanings = []
+        cols.append(Col("ensemble"))
+    meanings, rows = [], []
     for iss, rec in zip(s.issues, d["issues"]):
         cells = []
         for m in analysis.models:
@@ -69,8 +66,9 @@ def render_summary(analysis: Analysis, console: Console,
             cells.append(v)
         if st["p50"] is not None:
             meanings.append(f"  {iss.id} {st['p50']:.0f}: {describe(iss, st['p50'], max_label=60)}")
-        t.add_row(iss.id, f"{iss.status_quo:g}", *cells)
-    console.print(t)
+        rows.append([iss.id, f"{iss.status_quo:g}", *cells])
+    for t in fit_tables(console.width, cols, rows, title=title):
+        console.print(t)
     if meanings:
         console.print("In words (" + ("ensemble" if ens else analysis.models[0]) + "):")
         for line in meanings:
