@@ -236,6 +236,7 @@ def test_unilateral_move_and_its_question():
     ({"unilateral": [{"actor": "a", "issue": "x", "range": [0, 50], "step": 5,
                       "option": "nope"}]}, "'nope' is not an option"),
     ({"base_rate": {"pace": 1.5}}, "must be within [0, 1]"),
+    ({"tables": {"t": {"recognition": {}}}}, "no member is given a weight"),
     ({"beliefs": {"half_lfe": 3}}, "unknown field 'half_lfe'"),
 ])
 def test_process_section_errors_are_located(process, fragment):

@@ -37,38 +37,44 @@ def _first(mask: np.ndarray, months: np.ndarray) -> np.ndarray:
     return np.where(hit, months[np.argmax(mask, axis=1)], np.nan)
 
 
+def _band_index(month: np.ndarray) -> np.ndarray:
+    """Each month's index in :data:`BANDS` (−1: NaN, no event)."""
+    lows = np.array([lo for lo, _ in BANDS], dtype=float)
+    idx = np.searchsorted(lows, np.nan_to_num(month, nan=-1.0), side="right") - 1
+    return np.where(np.isfinite(month), idx, -1)
+
+
 def path_codes(tp: Any, horizon: float) -> tuple[list[str], np.ndarray]:
-    """Each draw's course at the table, as (labels, codes (N,))."""
+    """Each draw's course at the table, as (labels, codes (N,)).
+
+    A course is the band of months in which each event first happened (each partial
+    agreement, the deal) and how the deal fared; draws are grouped by these few integers
+    (``np.unique``) and a label is written once per distinct course, in order of first draw.
+    """
     months = tp.months
-    n = tp.concluded.shape[0]
-    parts: list[list[str]] = [[] for _ in range(n)]
-    events: list[tuple[np.ndarray, str]] = []
-    for pid, pp in tp.partials.items():
-        events.append((_first(pp.concluded, months), f"partial '{pid}'"))
+    names = [f"partial '{pid}'" for pid in tp.partials]
+    firsts = [_first(pp.concluded, months) for pp in tp.partials.values()]
     fc = _first(tp.concluded, months)
-    lapsed = tp.lapsed.any(axis=1)
-    never_in_force = tp.concluded.any(axis=1) & ~tp.in_force.any(axis=1)
-    for i in range(n):  # labels are strings: built once per draw, outside any hot path
-        ev = [(m[i], txt) for m, txt in events if np.isfinite(m[i])]
-        if np.isfinite(fc[i]):
-            txt = "deal"
-            if never_in_force[i]:
-                txt += " (a veto player rejects it)"
-            if lapsed[i]:
-                txt += ", lapsed"
-            ev.append((fc[i], txt))
-        ev.sort(key=lambda e: e[0])
-        words = [f"{band(m, horizon)}: {txt}" for m, txt in ev]
-        if not np.isfinite(fc[i]):
-            if tp.broke_down[i].any():
-                words.append("talks broke down")
-            words.append(f"no deal by month {int(horizon)}")
-        parts[i] = words
-    labels: dict[str, int] = {}
-    codes = np.empty(n, dtype=int)
-    for i, w in enumerate(parts):
-        codes[i] = labels.setdefault("; ".join(w), len(labels))
-    return list(labels), codes
+    keys = np.stack([*(_band_index(m) for m in firsts), _band_index(fc),
+                     (tp.concluded.any(axis=1) & ~tp.in_force.any(axis=1)).astype(int),
+                     tp.lapsed.any(axis=1).astype(int),
+                     (~np.isfinite(fc) & tp.broke_down.any(axis=1)).astype(int)], axis=1)
+    rows, first, codes = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # labels in order of their first draw
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    labels = []
+    for row in rows[order]:
+        *pb, db, vetoed, lapsed, broke = (int(v) for v in row)
+        ev = [(b, k, names[k]) for k, b in enumerate(pb) if b >= 0]
+        if db >= 0:
+            txt = "deal" + (" (a veto player rejects it)" if vetoed else "")
+            ev.append((db, len(names), txt + (", lapsed" if lapsed else "")))
+        words = [f"{band(BANDS[b][0], horizon)}: {txt}" for b, _, txt in sorted(ev)]
+        if db < 0:
+            words += ["talks broke down"] * broke + [f"no deal by month {int(horizon)}"]
+        labels.append("; ".join(words))
+    return labels, rank[np.asarray(codes).reshape(-1)]
 
 
 def _pct(x: float | None) -> str:

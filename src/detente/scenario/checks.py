@@ -420,6 +420,10 @@ def _check_process(pr: dict[str, Any], add, ref, actors, issues, tables, data,
         if not ref(("process", "tables", tid), tid, "table", tables, key=True):
             continue
         rec = _dict(tp).get("recognition")
+        if rec == {}:
+            add(("process", "tables", tid, "recognition"), "no member is given a weight, so "
+                "no one could propose", "give each member that proposes a positive weight, "
+                "or leave recognition out (capability shares)")
         if isinstance(rec, dict):
             for aid in rec:
                 if ref(("process", "tables", tid, "recognition", aid), aid, "actor", actors,
