@@ -219,12 +219,7 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
                       if u.actor == args.actor and u.issue == args.issue)
             # (N, T) the issue's no-deal value by month
             vals = draws.scale_lo[j] + (draws.status_quo[:, j, None] + mv.shift) * span
-            ok = np.ones(vals.shape, bool)
-            if args.at_least is not None:
-                ok &= vals >= args.at_least - 1e-9
-            if args.at_most is not None:
-                ok &= vals <= args.at_most + 1e-9
-            return upto(ok, args.by_month)
+            return upto(within(vals, args.at_least, args.at_most), args.by_month)
         if kind == "outcome":
             j = draws.issues.index(args.issue)
             src = args.source
