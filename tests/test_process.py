@@ -214,7 +214,8 @@ def test_partial_agreement_and_its_expiry():
 
 
 def test_unilateral_move_and_its_question():
-    proc = {"unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
+    proc = {"base_rate": {"pace": 0.0},
+            "unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
     qs = [_q("u", {"unilateral": {"actor": "a", "issue": "y", "at_most": 20, "by_month": 6}})]
     a = analyze(_load(_scenario(proc, qs)))
     mv = a.process.unilateral[0]
@@ -223,6 +224,19 @@ def test_unilateral_move_and_its_question():
     user = 50 + mv.shift[0] * 100
     np.testing.assert_allclose(user[:7], [50, 40, 30, 20, 10, 0, 0], atol=1e-9)
     assert a.questions[0].probability == 1.0
+
+
+def test_an_agreement_in_force_freezes_a_unilateral_move_on_its_issue():
+    proc = {"base_rate": {"pace": 1.0}, "tables": {"t": {"start": 2}},
+            "unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
+    qs = [_q("u", {"unilateral": {"actor": "a", "issue": "y", "at_most": 20, "by_month": 6}})]
+    a = analyze(_load(_scenario(proc, qs)))
+    tp = a.process.tables["t"]
+    assert not tp.in_force[0, :2].any() and tp.in_force[0, 2:].all()
+    user = 50 + a.process.unilateral[0].shift[0] * 100
+    # it moves in month 1; the deal in force from month 2 holds it at 40
+    np.testing.assert_allclose(user[:7], [50, 40, 40, 40, 40, 40, 40], atol=1e-9)
+    assert a.questions[0].probability == 0.0
 
 
 # ------------------------------------------------------------------ validation

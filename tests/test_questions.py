@@ -31,12 +31,36 @@ def test_outcome_probability_matches_a_hand_count():
     q = [{"id": "hi", "text": "territory ≥ 50?",
           "when": {"outcome": {"issue": "territory", "source": "compromise", "at_least": 50}}}]
     s = _scenario(questions=q)
-    a = analyze(s, draws=400, seed=3)
+    point = s.model_copy(update={"process": s.process.model_copy(update={"terms_error": 0.0})})
+    a = analyze(point, draws=400, seed=3)
     by_hand = np.mean(a.forecast_user("compromise")[:, 0] >= 50)
     (res,) = a.questions
     assert res.probability == by_hand and res.draws == 400
     assert res.interval == wilson_interval(int(round(by_hand * 400)), 400)
     assert a.to_dict()["questions"][0]["probability"] == by_hand
+
+
+def test_outcome_is_read_with_the_model_error_of_terms():
+    from detente.process.terms import DEFAULT_TERMS_ERROR, terms_error
+
+    q = [{"id": "hi", "text": "territory ≥ 50?",
+          "when": {"outcome": {"issue": "territory", "source": "compromise", "at_least": 50}}}]
+    s = _scenario(questions=q)
+    a = analyze(s, draws=400, seed=3)
+    d = a.inputs
+    err = terms_error(s, d, a.process.seed, 0, "compromise", 0)
+    pts = np.concatenate([d.position[:, d.has_stance[:, 0], 0], d.status_quo[:, :1]], axis=1)
+    spread = pts.max(axis=1) - pts.min(axis=1)
+    # a normal error whose sd is the DEU share of the spread of the positions
+    z = err / (DEFAULT_TERMS_ERROR * spread)
+    assert abs(z.mean()) < 0.2 and abs(z.std() - 1.0) < 0.1
+    x = np.clip(a.forecasts["compromise"].outcome[:, 0] + err, 0, 1)
+    by_hand = np.mean(d.to_user(np.stack([x] * len(d.issues), axis=1))[:, 0] >= 50 - 1e-9)
+    assert a.questions[0].probability == by_hand
+    assert 0.0 < by_hand < 1.0
+    # the same seed gives the same answer; the error is in every assumption list
+    assert analyze(s, draws=400, seed=3).questions[0].probability == by_hand
+    assert any("terms error" in x for x in a.process.assumptions)
 
 
 def test_all_any_not_combine_per_draw():

@@ -162,6 +162,16 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
 
     none = np.zeros(draws.n, bool)
 
+    def with_error(x: np.ndarray, key: str, j: int) -> np.ndarray:
+        """Issue j of packages x (N, I) in the issue's units, read with the model error of
+        terms (:mod:`detente.process.terms`); NaN where there is no package."""
+        from .process.terms import terms_error
+
+        seed = process.seed if process is not None else np.random.SeedSequence(0)
+        start = process.start if process is not None else 0
+        v = np.clip(x[:, j] + terms_error(scenario, draws, seed, start, key, j), 0.0, 1.0)
+        return draws.scale_lo[j] + v * (draws.scale_hi[j] - draws.scale_lo[j])
+
     def ev(pred: Any) -> np.ndarray:
         kind = next(iter(type(pred).model_fields))
         if kind == "all":
@@ -201,9 +211,10 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
             pth = path(args)
             ok = upto(pth.concluded, args.by_month)
             if args.terms:
-                vals = draws.to_user(pth.package)
+                key = args.table if args.partial is None else f"{args.table}:{args.partial}"
                 for iid, term in args.terms.items():
-                    ok &= within(vals[:, draws.issues.index(iid)], term.at_least, term.at_most)
+                    vals = with_error(pth.package, key, draws.issues.index(iid))
+                    ok &= within(vals, term.at_least, term.at_most)
             return ok
         if kind == "in_force":
             return at(path(args).in_force, args.at_month)
@@ -227,10 +238,12 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
                 src = model
             if reading == "frozen":
                 vals = draws.to_user(draws.status_quo)[:, j]
-            elif src in forecasts:
-                vals = draws.to_user(forecasts[src].outcome)[:, j]
+            elif reading == "zone":  # 0.1's reading: the model's point
+                x = forecasts[src].outcome if src in forecasts else tables[src].deal.x
+                vals = draws.to_user(x)[:, j]
             else:
-                vals = draws.to_user(tables[src].deal.x)[:, j]
+                x = forecasts[src].outcome if src in forecasts else tables[src].deal.x
+                vals = with_error(x, src, j)
             ok = np.isfinite(vals)
             if args.at_least is not None:
                 ok &= np.nan_to_num(vals, nan=-np.inf) >= args.at_least

@@ -17,9 +17,9 @@ import numpy as np
 
 from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
-from ..utility import beliefs, no_deal_values
+from ..utility import beliefs, no_deal_values, utility_weights
 from .simulate import PartialPath, TablePath, simulate_table
-from .unilateral import UnilateralPath, unilateral_paths
+from .unilateral import UnilateralPath, freeze, unilateral_paths
 
 __all__ = ["PartialPath", "ProcessResult", "TablePath", "UnilateralPath", "horizon",
            "process_solve"]
@@ -42,6 +42,8 @@ class ProcessResult:
     unilateral: tuple[UnilateralPath, ...] = ()
     timelines: dict[str, Any] = field(default_factory=dict)  # table → TableTimeline
     assumptions: tuple[str, ...] = ()
+    seed: np.random.SeedSequence = field(default_factory=lambda: np.random.SeedSequence(0))
+    start: int = 0  # the index of the first draw (a chunk of a longer run)
 
 
 def assumptions(scenario: Scenario) -> tuple[str, ...]:
@@ -56,7 +58,24 @@ def assumptions(scenario: Scenario) -> tuple[str, ...]:
     if (pr.beliefs.half_life is None and "process.beliefs.half_life" not in scenario.uncertainty
             and any(nd.expects for nd in scenario.no_deal.values())):
         out.append("no belief half-life declared: the actors' expectations never converge")
+    if pr.terms_error is None and any(_asks_terms(q.when) for q in scenario.questions):
+        from .terms import DEFAULT_TERMS_ERROR
+
+        out.append(f"no terms error declared: a deal's terms are read with the model error "
+                   f"of bargaining forecasts, {DEFAULT_TERMS_ERROR:.3f} of the spread of the "
+                   f"positions (DEU III; docs/explanation/process.md)")
     return tuple(out)
+
+
+def _asks_terms(pred: Any) -> bool:
+    """Whether a condition reads a deal's terms (``concluded`` with terms, ``outcome``)."""
+    kind = next(iter(type(pred).model_fields))
+    args = getattr(pred, kind)
+    if kind in ("all", "any"):
+        return any(_asks_terms(p) for p in args)
+    if kind == "not_":
+        return _asks_terms(args)
+    return kind == "outcome" or (kind == "concluded" and bool(args.terms))
 
 
 def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence | None,
@@ -90,5 +109,28 @@ def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence |
         tables[tb.id] = simulate_table(scenario, draws, tb.id, t, dall, belief, ss, start,
                                        tl.zone, tl.deal, window)
     return ProcessResult(months=t, tables=tables, unilateral=tuple(
-        UnilateralPath(mv.actor, mv.issue, mv.target, mv.shift[:, :t.size], mv.option)
-        for mv in moves), timelines=timelines, assumptions=assumptions(scenario))
+        _frozen(scenario, draws, mv, tables, t.size) for mv in moves), timelines=timelines,
+        assumptions=assumptions(scenario), seed=ss, start=start)
+
+
+def _frozen(scenario: Scenario, draws: Draws, mv: UnilateralPath, tables: dict[str, TablePath],
+            nt: int) -> UnilateralPath:
+    """The move as reported: held still in the months when an agreement that settles its
+    issue is in force (:func:`.unilateral.freeze`). The talks' no-deal values assume the move
+    goes ahead (the agreement's own months are in force, so they do not use them)."""
+    j = draws.issues.index(mv.issue)
+    wall = utility_weights(draws.salience)
+    covered = np.zeros((draws.n, nt), bool)
+    for tb in scenario.tables:
+        idx = [draws.actors.index(a) for a in tb.members]
+        on_agenda = (wall[:, idx, j] > 0).any(axis=1)
+        covered |= on_agenda[:, None] & tables[tb.id].in_force
+    for pa in scenario.process.partials:
+        if mv.issue in pa.issues:
+            covered |= tables[pa.table].partials[pa.id].in_force
+    spec = next(u for u in scenario.process.unilateral
+                if u.actor == mv.actor and u.issue == mv.issue)
+    span = float(draws.scale_hi[j] - draws.scale_lo[j])
+    gap = mv.target - draws.status_quo[:, j]
+    return UnilateralPath(mv.actor, mv.issue, mv.target, freeze(gap, spec.step / span, covered),
+                          mv.option)

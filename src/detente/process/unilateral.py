@@ -25,7 +25,7 @@ from ..scenario.schema import Scenario
 from ..utility import no_deal_values, utility_weights
 from .proposals import nash_from
 
-__all__ = ["CANDIDATES", "UnilateralPath", "unilateral_paths"]
+__all__ = ["CANDIDATES", "UnilateralPath", "freeze", "unilateral_paths"]
 
 CANDIDATES = 3
 """Values tried over a move's range (its two ends and its middle), plus today's value."""
@@ -93,4 +93,25 @@ def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
         moved = np.minimum(step * months[None, :], np.abs(gap)[:, None])
         out.append(UnilateralPath(mv.actor, mv.issue, target, np.sign(gap)[:, None] * moved,
                                   mv.option))
+    return out
+
+
+def freeze(gap: np.ndarray, step: float, covered: np.ndarray) -> np.ndarray:
+    """A move's shift of the no-deal value (N, T) when agreements in force hold it still.
+
+    ``gap`` (N,): from the status quo to the value chosen (normalised); ``step``: how far it
+    can move in a month (normalised); ``covered`` (N, T): a comprehensive deal or partial
+    agreement that settles the issue is in force that month (months 0, 1, 2, …). In such a
+    month the issue stays where it was (the agreement freezes it, as the 2013 Joint Plan of
+    Action froze Iran's enrichment and new sanctions); otherwise it moves toward the chosen
+    value by at most ``step``. With no month covered this is the unfrozen path
+    sign(gap) · min(step · t, |gap|).
+    """
+    n, nt = covered.shape
+    out = np.zeros((n, nt))
+    size = np.abs(gap)
+    for t in range(1, nt):
+        prev = out[:, t - 1]
+        nxt = prev + np.sign(gap) * np.minimum(step, size - np.abs(prev))
+        out[:, t] = np.where(covered[:, t], prev, nxt)
     return out

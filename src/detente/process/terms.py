@@ -1,0 +1,56 @@
+"""The model error of a deal's terms: how far a concluded package's value on an issue may lie
+from the one the model computes.
+
+A bargaining model's package is a point; real outcomes scatter around what such models
+forecast. On the DEU III development file (191 contested issues of EU legislation, positions
+and outcomes on a 0–100 scale spanned by the actors' positions) the most accurate model in
+detente, the compromise model, misses the outcome by a mean absolute error of 24.55 points
+(docs/explanation/forecast-models.md; Thomson et al. 2006 report errors of the same size for
+the best of many models). Read as a normal error, that is a standard deviation of
+24.55 · √(π/2) ≈ 30.8 % of the spread of the positions. A question about *terms* (``concluded``
+with ``terms``, ``outcome``) is therefore read on the model's value plus such an error, drawn
+once per draw, table (or forecast model) and issue — so two questions about the same term agree
+in every draw. The spread is the range of the actors' positions and the status quo on the issue
+in that draw. ``process.terms_error`` sets the share (0: the model's point, as detente 0.1 read
+it). The error is fitted on nothing in the backtest archive.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import ndtri
+
+from ..scenario.draws import Draws, _uniforms
+from ..scenario.schema import Scenario
+
+__all__ = ["DEFAULT_TERMS_ERROR", "DEU_MAE", "terms_error", "terms_share"]
+
+DEU_MAE = 24.55 / 100.0
+"""The compromise model's mean absolute error on the DEU III development file (share of the
+0–100 scale)."""
+DEFAULT_TERMS_ERROR = DEU_MAE * math.sqrt(math.pi / 2.0)
+"""The default standard deviation of a term's model error, as a share of the spread of the
+positions: a normal error with the mean absolute error :data:`DEU_MAE`."""
+
+
+def terms_share(scenario: Scenario) -> float:
+    """The scenario's ``process.terms_error``, else :data:`DEFAULT_TERMS_ERROR`."""
+    te = scenario.process.terms_error
+    return DEFAULT_TERMS_ERROR if te is None else float(te)
+
+
+def terms_error(scenario: Scenario, draws: Draws, seed: np.random.SeedSequence, start: int,
+                key: str, j: int) -> np.ndarray:
+    """The model error (N,) of the terms from ``key`` (a table, partial or model) on issue j,
+    in normalised units (add to the model's value, then clip to the scale)."""
+    share = terms_share(scenario)
+    if share == 0.0:
+        return np.zeros(draws.n)
+    pos = draws.position[:, draws.has_stance[:, j], j]  # (N, stances)
+    pts = np.concatenate([pos, draws.status_quo[:, j, None]], axis=1)
+    spread = pts.max(axis=1) - pts.min(axis=1)
+    u = _uniforms(seed, f"terms:{key}:{draws.issues[j]}", draws.n, start)
+    z = ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+    return share * spread * z
