@@ -165,6 +165,8 @@ questions:
     text: Will the compromise forecast be 4.25 or later?
     when: {outcome: {issue: emission_standard_date, source: compromise, at_least: 4.25}}
 """)
+    # the forecast itself, not the outcome: no model error of terms
+    s = s.model_copy(update={"process": s.process.model_copy(update={"terms_error": 0.0})})
     a = analyze(s, draws=4000, seed=3, models=("compromise",), sensitivity=False)
     q = next(q for q in a.questions if q.id == "late")
     f = a.forecast_user("compromise")[:, 0]
