@@ -36,6 +36,27 @@ def test_plan_chunks_covers_every_draw_once_in_whole_blocks():
         plan_chunks(0)
 
 
+def test_a_pool_gets_chunks_that_keep_every_worker_busy():
+    """10,000 draws on two workers: two chunks of five blocks, not five of two (which leaves
+    one worker with three chunks and the other idle for the last); no plan on a pool is slower
+    by the plan's own cost model than one chunk per block or about four per worker."""
+    from detente.montecarlo import CHUNK_OVERHEAD
+
+    assert [c for _, c in plan_chunks(10_000, workers=2)] == [5120, 4880]
+
+    def wall(chunks, workers):
+        loads = [0] * workers
+        for c in sorted((c for _, c in chunks), reverse=True):
+            loads[loads.index(min(loads))] += c + CHUNK_OVERHEAD
+        return max(loads)
+
+    for n in (1500, 3000, 10_000, 33_000, 100_000):
+        for w in (2, 3, 4, 8):
+            best = wall(plan_chunks(n, workers=w), w)
+            assert best <= wall(plan_chunks(n, 1024), w)
+            assert best <= wall(plan_chunks(n, 1024 * max(1, -(-n // 1024) // (4 * w))), w)
+
+
 @pytest.mark.parametrize("chunk_size", [1024, 2048])
 def test_chunk_size_does_not_change_a_single_number(ec_uncertain, ec_uncertain_run, chunk_size):
     chunked = analyze(ec_uncertain, draws=2100, seed=11, chunk_size=chunk_size)
