@@ -521,12 +521,12 @@ def test_question_predicates_reference_undefined_ids():
         (*at(text, "terr\n"), "questions[2].when.not.outcome.issue",
          "'terr' is not a defined issue"),
         (*at(text, "compromis"), "questions[3].when.outcome.source",
-         "'compromis' is neither a forecast model nor a table"),
+         "'compromis' is neither a forecast model, the ensemble nor a table"),
     ]
     assert found[0].hint == "did you mean 'talks'? defined tables: talks"
     from detente.forecast import registry
 
-    options = ", ".join([*registry.names(), "talks"])
+    options = ", ".join([*registry.names(), "ensemble", "talks"])
     assert found[3].hint == f"did you mean 'compromise'? choose one of: {options}"
 
 

@@ -165,3 +165,12 @@ def test_timeline_reuses_month_zero_and_months_without_drift(drift):
                 np.testing.assert_array_equal(got.zone_value[:, 2], month2.zone_value[:, 0])
             else:
                 np.testing.assert_allclose(got.deal[:, 2], month2.deal[:, 0], atol=1e-8)
+
+
+def test_the_point_estimate_reads_terms_at_the_model_point():
+    q = [{"id": "hi", "text": "territory ≥ 50?",
+          "when": {"outcome": {"issue": "territory", "source": "compromise", "at_least": 50}}}]
+    s = _scenario(questions=q)
+    a = analyze(s)  # the point estimate
+    assert a.questions[0].probability == float(a.forecast_user("compromise")[0, 0] >= 50)
+    assert not any("terms error" in x for x in a.process.assumptions)

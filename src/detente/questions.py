@@ -35,12 +35,14 @@ Nothing is evaluated as code: the conditions are data.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .scenario.draws import Draws
+from .scenario.questions import ENSEMBLE
 from .scenario.schema import Scenario
 
 __all__ = ["READINGS", "QuestionResult", "evaluate_condition", "evaluate_questions",
@@ -167,10 +169,23 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
         terms (:mod:`detente.process.terms`); NaN where there is no package."""
         from .process.terms import terms_error
 
-        seed = process.seed if process is not None else np.random.SeedSequence(0)
-        start = process.start if process is not None else 0
-        v = np.clip(x[:, j] + terms_error(scenario, draws, seed, start, key, j), 0.0, 1.0)
+        if process is None or process.point:  # the point estimate: the error's centre, 0
+            v = x[:, j]
+        else:
+            v = np.clip(x[:, j] + terms_error(scenario, draws, process.seed, process.start,
+                                              key, j), 0.0, 1.0)
         return draws.scale_lo[j] + v * (draws.scale_hi[j] - draws.scale_lo[j])
+
+    def packages(src: str) -> np.ndarray:
+        """The packages (N, I) an outcome's source names: a model's forecast, the ensemble
+        (the models' mean, as in the summary) or a table's deal."""
+        if src in forecasts:
+            return forecasts[src].outcome
+        if src == ENSEMBLE:
+            with warnings.catch_warnings():  # an issue no model forecasts stays NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return np.nanmean(np.stack([f.outcome for f in forecasts.values()]), axis=0)
+        return tables[src].deal.x
 
     def ev(pred: Any) -> np.ndarray:
         kind = next(iter(type(pred).model_fields))
@@ -234,15 +249,15 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
         if kind == "outcome":
             j = draws.issues.index(args.issue)
             src = args.source
-            if model is not None and src in forecasts:
+            if model is not None and (src in forecasts or src == ENSEMBLE):
                 src = model
             if reading == "frozen":
                 vals = draws.to_user(draws.status_quo)[:, j]
             elif reading == "zone":  # 0.1's reading: the model's point
-                x = forecasts[src].outcome if src in forecasts else tables[src].deal.x
+                x = packages(src)
                 vals = draws.to_user(x)[:, j]
             else:
-                x = forecasts[src].outcome if src in forecasts else tables[src].deal.x
+                x = packages(src)
                 vals = with_error(x, src, j)
             ok = np.isfinite(vals)
             if args.at_least is not None:

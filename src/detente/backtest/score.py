@@ -42,7 +42,7 @@ def _reads_model(pred: Any) -> bool:
         return any(_reads_model(p) for p in getattr(pred, kind))
     if kind == "not_":
         return _reads_model(pred.not_)
-    return kind == "outcome" and pred.outcome.source in registry.names()
+    return kind == "outcome" and pred.outcome.source in (*registry.names(), "ensemble")
 
 
 @dataclass(frozen=True, eq=False)

@@ -44,9 +44,10 @@ class ProcessResult:
     assumptions: tuple[str, ...] = ()
     seed: np.random.SeedSequence = field(default_factory=lambda: np.random.SeedSequence(0))
     start: int = 0  # the index of the first draw (a chunk of a longer run)
+    point: bool = False  # the point estimate: every random input at its central value
 
 
-def assumptions(scenario: Scenario) -> tuple[str, ...]:
+def assumptions(scenario: Scenario, point: bool = False) -> tuple[str, ...]:
     """The defaults the process model used because the scenario is silent, in words."""
     from ..scenario.process import DEFAULT_PACE
 
@@ -58,7 +59,8 @@ def assumptions(scenario: Scenario) -> tuple[str, ...]:
     if (pr.beliefs.half_life is None and "process.beliefs.half_life" not in scenario.uncertainty
             and any(nd.expects for nd in scenario.no_deal.values())):
         out.append("no belief half-life declared: the actors' expectations never converge")
-    if pr.terms_error is None and any(_asks_terms(q.when) for q in scenario.questions):
+    if (pr.terms_error is None and not point
+            and any(_asks_terms(q.when) for q in scenario.questions)):
         from .terms import DEFAULT_TERMS_ERROR
 
         out.append(f"no terms error declared: a deal's terms are read with the model error "
@@ -89,6 +91,7 @@ def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence |
     """
     from ..timeline import table_timeline
 
+    point = ss is None
     ss = np.random.SeedSequence(0) if ss is None else ss
     window = int(math.ceil(scenario.process.commitment.window))
     t = np.arange(months + 1, dtype=float)
@@ -110,7 +113,7 @@ def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence |
                                        tl.zone, tl.deal, window)
     return ProcessResult(months=t, tables=tables, unilateral=tuple(
         _frozen(scenario, draws, mv, tables, t.size) for mv in moves), timelines=timelines,
-        assumptions=assumptions(scenario), seed=ss, start=start)
+        assumptions=assumptions(scenario, point), seed=ss, start=start, point=point)
 
 
 def _frozen(scenario: Scenario, draws: Draws, mv: UnilateralPath, tables: dict[str, TablePath],

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..analysis import Analysis
 from ..forecast import registry
-from ..labels import describe
+from ..labels import default_assumptions, describe
 from .fit import Col, fit_tables
 
 __all__ = ["render_summary"]
@@ -89,8 +89,37 @@ def render_summary(analysis: Analysis, console: Console,
         render_process(console, d, many=many, as_of=s.as_of.isoformat())
     if d.get("timelines"):
         _render_timelines(analysis, console, d)
+    _render_defaults(analysis, console)
     if analysis.questions:
         _render_questions(analysis, console)
+
+
+def _render_defaults(analysis: Analysis, console: Console) -> None:
+    """One short line per default the results rest on (:func:`detente.labels.default_assumptions`),
+    with the questions it may have made 0% or 100%, so that such an answer is not read as a
+    finding."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    many = analysis.draws > 1
+    answers = {q.id: q.probability for q in analysis.questions}
+    found = default_assumptions(analysis.scenario, answers, analysis.draws)
+    if not found:
+        return
+    console.print()
+    console.print(Text.assemble(("Defaults assumed", "bold"), " (the scenario is silent on "
+                                "these; what follows from them is an assumption, not a "
+                                "finding):"))
+    g = Table.grid(padding=(0, 1))
+    g.add_column(no_wrap=True)
+    g.add_column(overflow="fold")
+    for item in found:
+        line = Text(item.text)
+        if item.questions and many:  # a point estimate is all yes or no anyway
+            shown = ", ".join(f"{q} {answers[q]:.0%}" for q in item.questions)  # as column P
+            line.append(f"\nAt 0% or 100% and resting on it: {shown}.", style="dim")
+        g.add_row("•", line)
+    console.print(Padding(g, (0, 0, 0, 2)))
 
 
 def _render_timelines(analysis: Analysis, console: Console, data: dict[str, Any]) -> None:

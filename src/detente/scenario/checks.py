@@ -15,6 +15,7 @@ from ..errors import Problem
 from .conflict import check_conflict, check_state
 from .copula import check_correlations
 from .load import Positions, _fmt, did_you_mean
+from .questions import ENSEMBLE
 from .schema import _CALL, ID_PATTERN, _parse_call
 
 _ID = re.compile(ID_PATTERN)
@@ -288,10 +289,12 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
 
     for t, tb in enumerate(_items(data.get("tables"))):
         tid = _dict(tb).get("id")
-        if isinstance(tid, str) and tid in registry.names():
+        if isinstance(tid, str) and (tid in registry.names() or tid == ENSEMBLE):
             add(("tables", t, "id"),
-                f"table id {tid!r} is also the name of a forecast model, so a question's "
-                "`outcome.source` could not tell them apart", "give the table another id")
+                f"table id {tid!r} is also the name of a forecast "
+                + ("model" if tid != ENSEMBLE else "(the models' mean)")
+                + ", so a question's `outcome.source` could not tell them apart",
+                "give the table another id")
         members = _items(_dict(tb).get("members"))
         seen = set()
         for m, a in enumerate(members):
@@ -526,10 +529,12 @@ def _check_pred(p: Any, path, add, ref, actors, issues, tables, conflict=None,
     if kind == "outcome":
         src = args.get("source", "compromise")
         models = registry.names()
-        if isinstance(src, str) and src not in models and src not in tables:
-            options = list(models) + list(tables)
+        if (isinstance(src, str) and src not in models and src != ENSEMBLE
+                and src not in tables):
+            options = [*models, ENSEMBLE, *tables]
             guess = did_you_mean(src, options)
-            add(here + ("source",), f"{src!r} is neither a forecast model nor a table",
+            add(here + ("source",), f"{src!r} is neither a forecast model, the ensemble nor "
+                                    "a table",
                 (f"did you mean {guess!r}? " if guess else "") + "choose one of: "
                 + ", ".join(options))
         if args.get("at_least") is None and args.get("at_most") is None:

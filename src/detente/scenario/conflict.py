@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool
 
+from ..errors import DetenteError
 from .types import Cited, Id, Text
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Conflict",
     "ConflictDM",
     "ConflictOption",
+    "NoConflictError",
     "StatementError",
     "check_conflict",
     "describe_state",
@@ -486,6 +488,19 @@ def check_state(state: Any, path: tuple[Any, ...], add: Add, info: dict[str, Any
 
 
 # --------------------------------------------------------------------------- stability run
+class NoConflictError(DetenteError):
+    """A valid scenario without a ``conflict`` section given to stability analysis: not a
+    problem in the file, so said in one line rather than as a list of problems."""
+
+    exit_code = 65  # EX_DATAERR: the input cannot be used for this
+
+    def __init__(self, file: str):
+        super().__init__(
+            f"{file}: the scenario has no `conflict` section, so there is nothing for "
+            "`detente stability` to analyse; see `conflict` in "
+            "docs/reference/scenario-format.md and docs/explanation/stability.md")
+
+
 def conflict_stability(path: Any, *, sanction_rule: str = "textbook") -> dict[str, Any]:
     """Load a scenario with a ``conflict`` section (or a GMCR+ ``.gmcr`` file) and compute the
     stability of every state: the :class:`~detente.stability.StabilityResult` under
@@ -495,7 +510,7 @@ def conflict_stability(path: Any, *, sanction_rule: str = "textbook") -> dict[st
     import importlib.util
     from pathlib import Path
 
-    from ..errors import DetenteError, Problem, ScenarioError
+    from ..errors import Problem, ScenarioError
     from ..stability import stability_solve
     from .load import load_scenario
 
@@ -514,10 +529,7 @@ def conflict_stability(path: Any, *, sanction_rule: str = "textbook") -> dict[st
     else:
         scenario = load_scenario(file)
         if scenario.conflict is None:
-            raise ScenarioError([Problem(1, 1, "", "the scenario has no `conflict` section, "
-                                         "which stability analysis needs",
-                                         "add one: see `conflict` in "
-                                         "docs/reference/scenario-format.md", file=file)], file)
+            raise NoConflictError(file)
         engine = to_engine(scenario.conflict, scenario.id)
         options = list(scenario.conflict.option_ids())
         status_quo, title = scenario.conflict.status_quo_vector(), scenario.title

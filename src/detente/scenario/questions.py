@@ -68,11 +68,16 @@ class AcceptsArgs(_Model):
     by_month: NonNegative = 0.0
 
 
+ENSEMBLE = "ensemble"
+"""The `outcome.source` that reads the ensemble forecast: the mean of the forecast models."""
+
+
 class OutcomeArgs(_Model):
     issue: Id
     source: Id = Field(
         default="compromise",
-        description="A forecast model name, or a table id for that table's bargaining deal.",
+        description="A forecast model name, `ensemble` (the models' mean), or a table id for "
+                    "that table's bargaining deal.",
     )
     at_least: Finite | None = None
     at_most: Finite | None = None
