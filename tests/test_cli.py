@@ -210,3 +210,15 @@ def test_output_to_a_device_writes_through_and_never_replaces_it(tmp_path):
     reader.join(timeout=10)
     assert got == ["hello\n"]
     assert _stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_stability_without_a_conflict_section_says_so_in_one_line(capsys):
+    """A valid scenario without `conflict` is not "1 problem found": one line says there is
+    nothing for `detente stability` to analyse, and where to read about it."""
+    assert main(["stability", EC]) == EXIT["invalid"]
+    out = capsys.readouterr()
+    assert out.out == ""
+    (line,) = out.err.splitlines()
+    assert line.startswith(f"error: {EC}: ") and "problem" not in line
+    assert "no `conflict` section" in line and "nothing for `detente stability`" in line
+    assert "docs/reference/scenario-format.md" in line

@@ -21,6 +21,7 @@ from rich.console import Console
 from ._version import __version__
 from .atomic import write_text_atomic
 from .errors import DetenteError, ScenarioError
+from .importer import IMPORT_HELP, import_file
 from .store.cli import RunRecorder, runs_app
 
 __all__ = ["EXIT", "app", "main", "run"]
@@ -553,6 +554,23 @@ def new(
                            "(use --force to overwrite, or choose another name)")
     write_atomic(path, text)
     _out().print(f"Wrote {path}. Next: edit it, then `detente validate {path}`.", markup=False)
+
+
+@app.command("import", help=IMPORT_HELP)
+def import_(file: Path, output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+            issues: Optional[str] = None, layout: str = "auto", sheet: Optional[str] = None,
+            salience_scale: str = "auto", id: Optional[str] = None, title: Optional[str] = None,
+            as_of: Optional[str] = None, force: bool = False) -> None:
+    res, path = import_file(file, output, force=force, issues=issues, layout=layout, sheet=sheet,
+                            salience_scale=salience_scale, scenario_id=id, title=title, as_of=as_of)
+    for w in res.warnings:
+        _eprint(f"{file}: warning: {w}")
+    if path is None:
+        sys.stdout.write(res.text)
+    else:
+        write_atomic(path, res.text)
+        _out().print(f"Wrote {path} ({res.summary()}). Next: check it, then `detente validate "
+                     f"{path}`.", markup=False, soft_wrap=True)
 
 
 _WEB_EXTRA = {"fastapi", "starlette", "uvicorn", "jinja2", "plotly", "markupsafe", "pydantic_core"}
