@@ -19,20 +19,9 @@ import pytest
 from detente.forecast import registry
 from detente.forecast.registry import ForecastResult
 
-# True once the integrator lists the module in registry._load_builtins; until then importing it
-# here registers "exchange" for the whole session, which changes what analyze() prints (README).
-_BUILTIN = "exchange" in registry.names()
-
 from detente.forecast.exchange import exchange_forecast
 
 CASES = ("decide_exchange_sample_data", "decide_exchange_copenhagen")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _leave_registry_as_found():
-    yield
-    if not _BUILTIN:
-        registry._REGISTRY.pop("exchange", None)
 
 
 def test_registered():

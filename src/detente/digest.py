@@ -1,7 +1,7 @@
 """Summaries over draws that merge exactly: digests, and the three statistics providers.
 
 Every number :meth:`~detente.analysis.Analysis.to_dict` reports is a reduction over draws of a
-per-draw array — a summary (:func:`~detente.bargain.summary.stat`), a share of draws, a mean, a
+per-draw array — a summary (:func:`stat`), a share of draws, a mean, a
 per-round median. The summary is written once, against a *provider* ``S`` that answers each
 reduction by an explicit key: ``S.stat(key, fn)``, ``S.share``, ``S.shares``, ``S.mean``,
 ``S.medians``, ``S.categories``, where ``fn()`` returns the per-draw array. Providers:
@@ -35,7 +35,7 @@ import numpy as np
 
 from .scenario.draws import BLOCK
 
-__all__ = ["ALPHA", "Collect", "Digests", "Exact", "Merger", "Sketch", "digest"]
+__all__ = ["ALPHA", "Collect", "Digests", "Exact", "Merger", "Sketch", "digest", "share", "stat"]
 
 ALPHA = 1e-3
 """Relative accuracy of a streamed quantile (each bucket spans a ratio of at most (1+α)/(1−α))."""
@@ -306,9 +306,26 @@ class Merger:
 
 
 # ------------------------------------------------------------------------------- providers
-def _stat_exact(x: np.ndarray) -> dict[str, Any]:
-    from .bargain.summary import stat
+def stat(x: np.ndarray) -> dict[str, Any]:
+    """mean, sd, p05, p50, p95 over the finite values, and the share of draws that had one."""
+    x = np.asarray(x, dtype=float)
+    ok = x[np.isfinite(x)]
+    share = float(ok.size / x.size) if x.size else 0.0
+    if ok.size == 0:
+        return {"mean": None, "sd": None, "p05": None, "p50": None, "p95": None, "defined": 0.0}
+    if ok.size == 1:
+        v = float(ok[0])
+        return {"mean": v, "sd": 0.0, "p05": v, "p50": v, "p95": v, "defined": share}
+    p05, p50, p95 = np.percentile(ok, [5, 50, 95])
+    return {"mean": float(ok.mean()), "sd": float(ok.std(ddof=1)), "p05": float(p05),
+            "p50": float(p50), "p95": float(p95), "defined": share}
 
+
+def share(mask: np.ndarray) -> float:
+    return float(np.mean(mask)) if np.size(mask) else 0.0
+
+
+def _stat_exact(x: np.ndarray) -> dict[str, Any]:
     return stat(x)
 
 
@@ -321,8 +338,6 @@ class Exact:
         return _stat_exact(fn())
 
     def share(self, key: str, fn: Callable[[], Any]) -> float:
-        from .bargain.summary import share
-
         return share(fn())
 
     def shares(self, key: str, fn: Callable[[], Any]) -> list[float]:

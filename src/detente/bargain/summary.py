@@ -12,31 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from ..digest import Exact, share, stat
 from ..labels import describe
 from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
 from .tables import Deal, TableResult
 
 __all__ = ["share", "stat", "table_to_dict"]
-
-
-def stat(x: np.ndarray) -> dict[str, Any]:
-    """mean, sd, p05, p50, p95 over the finite values, and the share of draws that had one."""
-    x = np.asarray(x, dtype=float)
-    ok = x[np.isfinite(x)]
-    share = float(ok.size / x.size) if x.size else 0.0
-    if ok.size == 0:
-        return {"mean": None, "sd": None, "p05": None, "p50": None, "p95": None, "defined": 0.0}
-    if ok.size == 1:
-        v = float(ok[0])
-        return {"mean": v, "sd": 0.0, "p05": v, "p50": v, "p95": v, "defined": share}
-    p05, p50, p95 = np.percentile(ok, [5, 50, 95])
-    return {"mean": float(ok.mean()), "sd": float(ok.std(ddof=1)), "p05": float(p05),
-            "p50": float(p50), "p95": float(p95), "defined": share}
-
-
-def share(mask: np.ndarray) -> float:
-    return float(np.mean(mask)) if np.size(mask) else 0.0
 
 
 PACKAGE_DECIMALS = 6
@@ -74,8 +56,6 @@ def table_to_dict(s: Scenario, draws: Draws, r: TableResult, S: Any = None) -> d
     once); what is reported depends only on ``S``'s answers and on the scenario.
     """
     if S is None:
-        from ..digest import Exact
-
         S = Exact()
     t = f"tables.{r.table}"
     issues = [i.id for i in s.issues]

@@ -3,7 +3,9 @@
 A forecast model is a plain function ``f(capability, position, salience, **params)``
 taking arrays with a leading draw axis — capability (N, A), position and
 salience (N, A, I), positions normalised to [0, 1] — and returning a frozen
-:class:`ForecastResult`. Registering a name twice is an error.
+:class:`ForecastResult`. Registering a name twice is an error. The built-in models
+register when the package :mod:`detente.forecast` is imported (which importing this module
+always does first), so the registry never imports a model.
 """
 
 from __future__ import annotations
@@ -73,7 +75,6 @@ def register(
 
 
 def get(name: str) -> ForecastModel:
-    _load_builtins()
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -81,14 +82,9 @@ def get(name: str) -> ForecastModel:
 
 
 def names() -> tuple[str, ...]:
-    _load_builtins()
     return tuple(_REGISTRY)
 
 
 def models() -> tuple[ForecastModel, ...]:
-    _load_builtins()
     return tuple(_REGISTRY.values())
 
-
-def _load_builtins() -> None:
-    from . import central, eum, exchange, smp  # noqa: F401  (register on import)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..errors import Problem, ScenarioError
-from ..scenario.load import did_you_mean
+from ..scenario.located import did_you_mean
 from .layouts import (COLUMNS, HUNDRED, REQUIRED, Imported, ImportedActor, ImportedIssue,
                       _canonical, _extra_cells, _norm, _num, make_id)
 from .sheets import Row, Sheet, column_letter, number

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import Problem
 from .conflict import check_conflict, check_state
 from .copula import check_correlations
-from .load import Positions, _fmt, did_you_mean
+from .located import Positions, _fmt, did_you_mean
 from .questions import ENSEMBLE
 from .schema import _CALL, ID_PATTERN, _parse_call
 

@@ -13,17 +13,16 @@ binary detection, a cap on the number of nodes after alias expansion (YAML
 
 from __future__ import annotations
 
-import difflib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..errors import Problem, ScenarioError
-from .schema import Cited, Scenario
+from .located import PathT, Positions, _fmt, did_you_mean  # noqa: F401  (re-exported)
+from .schema import Scenario
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "load_scenario", "loads_scenario", "read_yaml"]
 
@@ -36,28 +35,6 @@ MAX_DEPTH = 64
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-PathT = tuple[Union[str, int], ...]
-
-
-@dataclass
-class Positions:
-    """Where each value (and each mapping key) sits in the file: path → (line, column)."""
-
-    values: dict[PathT, tuple[int, int]]
-    keys: dict[PathT, tuple[int, int]]
-    text_start: dict[PathT, int] = field(default_factory=dict)
-    """For one-line text values written without escapes: the offset of the text's first
-    character from the value's column (1 when quoted), so a column inside the text is exact."""
-
-    def locate(self, path: PathT, *, key: bool = False) -> tuple[int | None, int | None]:
-        if key and path in self.keys:
-            return self.keys[path]
-        p = tuple(path)
-        while p:
-            if p in self.values:
-                return self.values[p]
-            p = p[:-1]
-        return self.values.get((), (None, None))
 
 
 class _TooBig(Exception):
@@ -170,14 +147,6 @@ def _show_tag(tag: str) -> str:
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
-def _fmt(path: PathT) -> str:
-    out = ""
-    for p in path:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out
 
 
 def read_yaml(
@@ -371,68 +340,3 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             seen.add(key)
             out.append(p)
     return out
-
-
-def did_you_mean(word: str, options: list[str]) -> str | None:
-    """Suggest the closest option, or None."""
-    m = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return m[0] if m else None
-
-
-def model_fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
-    """The field names allowed by the model found at ``loc`` (for 'did you mean')."""
-    t: Any = model
-    for elem in loc:
-        t = _unwrap(t, elem)
-        if t is None:
-            return None
-    t = _strip(t)
-    if isinstance(t, type) and issubclass(t, BaseModel):
-        names = [f.alias or name for name, f in t.model_fields.items()]
-        if issubclass(t, Cited):  # the shared citation fields go last: the block's own matter more
-            names = [n for n in names if n not in _CITED] + [n for n in names if n in _CITED]
-        return names
-    return None
-
-
-_CITED = ("sources", "note")
-
-
-def _strip(t: Any) -> Any:
-    from typing import Annotated
-
-    while get_origin(t) is Annotated:
-        t = get_args(t)[0]
-    return t
-
-
-def _unwrap(t: Any, elem: Any) -> Any:
-    t = _strip(t)
-    origin = get_origin(t)
-    if origin is Union:
-        # a tag (pydantic puts it in the error location): choose the member whose tag matches
-        for a in get_args(t):
-            meta = getattr(a, "__metadata__", ())
-            if any(getattr(x, "tag", None) == elem for x in meta):
-                return get_args(a)[0]
-        models = [_strip(a) for a in get_args(t)]
-        for m in models:
-            if isinstance(m, type) and issubclass(m, BaseModel):
-                names = {f.alias or n: n for n, f in m.model_fields.items()}
-                if elem in names:
-                    return m.model_fields[names[elem]].annotation
-        non_none = [m for m in models if m is not type(None)]
-        if len(non_none) == 1:
-            return _unwrap(non_none[0], elem)
-        return None
-    if isinstance(t, type) and issubclass(t, BaseModel):
-        names = {f.alias or n: n for n, f in t.model_fields.items()}
-        if elem in names:
-            return t.model_fields[names[elem]].annotation
-        return None
-    if origin in (tuple, list):
-        args = get_args(t)
-        return args[0] if args else None
-    if origin is dict:
-        return get_args(t)[1]
-    return None

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import Problem
-from .load import Positions, _fmt, did_you_mean, model_fields_at
+from .located import Positions, _fmt, did_you_mean, model_fields_at
 from .schema import DIST_PARAMS, PREDICATE_KINDS, Scenario, _show
 
 __all__ = ["FIELD_HINTS", "pydantic_problems"]
