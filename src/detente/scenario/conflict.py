@@ -265,7 +265,7 @@ def check_conflict(data: dict[str, Any], pos: Any, add: Add, ref: Callable[..., 
     :func:`detente.scenario.checks.check_references` does). Returns what an ``equilibrium``
     question needs to check its state (option ids and feasible states), or None when the
     section is missing or too broken to tell."""
-    from .load import did_you_mean
+    from .located import did_you_mean
 
     if "conflict" not in data:
         return None
