@@ -59,3 +59,11 @@ def test_modules_stay_small():
     big = [(p.relative_to(SRC), n) for p in SRC.rglob("*.py")
            if (n := len(p.read_text().splitlines())) > 650]
     assert not big, f"split these modules (STYLE.md §12): {big}"
+
+
+def test_the_scenario_package_knows_the_builtin_models_without_importing_them():
+    """scenario/ validates `outcome.source` against BUILTIN_MODELS (data), not the registry."""
+    from detente.forecast import registry
+    from detente.scenario.checks import BUILTIN_MODELS
+
+    assert BUILTIN_MODELS == registry.names()

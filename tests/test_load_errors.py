@@ -1116,3 +1116,22 @@ def test_beta_without_range_on_a_0_100_parameter_is_refused():
     assert p.hint == "give the range: beta(a, b, low, high), e.g. beta(2, 5, 0, 100)"
     ok = render(uncertainty={"stances.us.territory.salience": "beta(2, 5)"})
     loads_scenario(ok, file="x.yaml")
+
+
+def test_a_model_registered_since_is_admitted_when_its_name_is_passed():
+    import yaml as _yaml
+
+    from detente import ScenarioError as _SE
+    from detente.scenario.checks import BUILTIN_MODELS
+
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "examples" / "border-talks.yaml"
+    d = _yaml.safe_load(path.read_text(encoding="utf-8"))
+    d["questions"] = [{"id": "q", "text": "?", "when": {"outcome": {
+        "issue": d["issues"][0]["id"], "source": "mymodel", "at_least": 0}}}]
+    text = _yaml.safe_dump(d, allow_unicode=True)
+    with pytest.raises(_SE, match="'mymodel' is neither a forecast model"):
+        loads_scenario(text)
+    s = loads_scenario(text, models=(*BUILTIN_MODELS, "mymodel"))
+    assert s.questions[0].when.outcome.source == "mymodel"

@@ -178,7 +178,14 @@ def _dist_consistency(d: dict[str, Any]) -> list[str]:
     return out
 
 
-def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Problem]:
+BUILTIN_MODELS = ("compromise", "median", "eum", "exchange", "smp")
+"""The forecast models a scenario file may name by default (the registry's built-ins; a test
+keeps the two in step). The scenario package does not import the models: callers with others
+registered pass their names to the loader."""
+
+
+def check_references(data: dict[str, Any], pos: Positions, file: str,
+                     models: tuple[str, ...] | None = None) -> list[Problem]:
     """Every cross-reference and cross-field problem in the raw scenario data."""
     problems: list[Problem] = []
 
@@ -284,12 +291,11 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
                 else:
                     in_scale(("no_deal", aid, "expects", iid), iid, v, "an expected value")
 
+    models = BUILTIN_MODELS if models is None else tuple(models)
     # tables
-    from ..forecast import registry
-
     for t, tb in enumerate(_items(data.get("tables"))):
         tid = _dict(tb).get("id")
-        if isinstance(tid, str) and (tid in registry.names() or tid == ENSEMBLE):
+        if isinstance(tid, str) and (tid in models or tid == ENSEMBLE):
             add(("tables", t, "id"),
                 f"table id {tid!r} is also the name of a forecast "
                 + ("model" if tid != ENSEMBLE else "(the models' mean)")
@@ -388,7 +394,7 @@ def check_references(data: dict[str, Any], pos: Positions, file: str) -> list[Pr
                     "then covers every question)")
     for q, qu in enumerate(_items(data.get("questions"))):
         _check_pred(_dict(qu).get("when"), ("questions", q, "when"), add, ref, actors, issues,
-                    qtables, conflict, "conflict" in data, data)
+                    qtables, conflict, "conflict" in data, data, models)
     return problems
 
 
@@ -475,20 +481,18 @@ def _check_process(pr: dict[str, Any], add, ref, actors, issues, tables, data,
 
 
 def _check_pred(p: Any, path, add, ref, actors, issues, tables, conflict=None,
-                has_conflict=False, data=None) -> None:
-    from ..forecast import registry
-
+                has_conflict=False, data=None, models=BUILTIN_MODELS) -> None:
     if not isinstance(p, dict) or len(p) != 1:
         return
     (kind, args), = p.items()
     if kind in ("all", "any"):
         for i, sub in enumerate(_items(args)):
             _check_pred(sub, path + (kind, i), add, ref, actors, issues, tables, conflict,
-                        has_conflict, data)
+                        has_conflict, data, models)
         return
     if kind == "not":
         _check_pred(args, path + ("not",), add, ref, actors, issues, tables, conflict,
-                    has_conflict, data)
+                    has_conflict, data, models)
         return
     args = _dict(args)
     data = data if data is not None else {}
@@ -528,7 +532,6 @@ def _check_pred(p: Any, path, add, ref, actors, issues, tables, conflict=None,
                 "e.g. {actor: us, issue: sanctions_relief, at_most: 15, by_month: 6}")
     if kind == "outcome":
         src = args.get("source", "compromise")
-        models = registry.names()
         if (isinstance(src, str) and src not in models and src != ENSEMBLE
                 and src not in tables):
             options = [*models, ENSEMBLE, *tables]

@@ -254,8 +254,14 @@ def _decode(data: bytes, file: str) -> str:
         ) from None
 
 
-def loads_scenario(text: str | bytes, *, file: str = "<string>") -> Scenario:
-    """Load a scenario from YAML text. Raises ScenarioError listing every problem."""
+def loads_scenario(text: str | bytes, *, file: str = "<string>",
+                   models: tuple[str, ...] | None = None) -> Scenario:
+    """Load a scenario from YAML text. Raises ScenarioError listing every problem.
+
+    ``models``: the forecast models a question's ``outcome.source`` may name (default: the
+    built-in ones, :data:`~detente.scenario.checks.BUILTIN_MODELS`; pass
+    ``detente.forecast.registry.names()`` to admit models registered since).
+    """
     from .checks import check_references
     from .messages import pydantic_problems
 
@@ -276,7 +282,7 @@ def loads_scenario(text: str | bytes, *, file: str = "<string>") -> Scenario:
         found = [p for p in pydantic_problems(e, data, positions, file) if p.path not in read_paths]
     else:
         found = []
-    found.extend(check_references(data, positions, file))
+    found.extend(check_references(data, positions, file, models))
     # A list that is "too short" only because some items failed: report the items.
     found = [
         p for p in found
@@ -290,8 +296,10 @@ def loads_scenario(text: str | bytes, *, file: str = "<string>") -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Load and validate a scenario file. Raises ScenarioError listing every problem."""
+def load_scenario(path: str | os.PathLike[str], *,
+                  models: tuple[str, ...] | None = None) -> Scenario:
+    """Load and validate a scenario file. Raises ScenarioError listing every problem
+    (``models``: as for :func:`loads_scenario`)."""
     p = Path(path)
     file = str(path)
     try:
@@ -316,7 +324,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                                      file=file)], file) from None
     if len(data) > MAX_BYTES:
         raise ScenarioError([_too_large(len(data), file)], file)
-    return loads_scenario(data, file=file)
+    return loads_scenario(data, file=file, models=models)
 
 
 def _kind(v: Any) -> str:
