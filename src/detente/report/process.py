@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .fit import Col, fit_tables
-from .terminal import _pct
+from .numbers import pct as _pct
 
 __all__ = ["MEASURES", "Col", "fit_tables", "month_rows", "process_view", "render_process"]
 

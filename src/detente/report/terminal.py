@@ -12,6 +12,7 @@ from ..analysis import Analysis
 from ..forecast import registry
 from ..labels import default_assumptions, describe
 from .fit import Col, fit_tables
+from .numbers import pct as _pct
 
 __all__ = ["render_summary"]
 
@@ -135,12 +136,6 @@ def _render_timelines(analysis: Analysis, console: Console, data: dict[str, Any]
                       markup=False)
         console.print(f"  {' ' * len(tid)}  holds " + " ".join(
             f"{m}:{_pct(h)}" for m, h in zip(months, holds)), markup=False)
-
-
-def _pct(v: float) -> str:
-    """A share as a percentage, with a decimal near 0 and 1 where rounding would mislead."""
-    text = f"{v:.1%}" if 0 < v < 0.01 or 0.99 < v < 1 else f"{v:.0%}"
-    return text.replace(".0%", "%")
 
 
 def _render_questions(analysis: Analysis, console: Console) -> None:

@@ -1,0 +1,34 @@
+"""Numbers as every face shows them: one home for the terminal, the report, the run history
+and the web app (so that 0.4% never reads 0% in one place and 0.4% in another)."""
+
+from __future__ import annotations
+
+__all__ = ["num", "pct", "signed"]
+
+
+def pct(v: float | None) -> str:
+    """A share as a percentage, with a decimal near 0 and 1 where rounding would mislead
+    ("0.4%", "99.6%"; never "0%" or "100%" for a share that is not exactly 0 or 1); None: "—".
+
+    >>> pct(0.456), pct(0.004), pct(0.996), pct(1.0), pct(None)
+    ('46%', '0.4%', '99.6%', '100%', '—')
+    """
+    if v is None:
+        return "—"
+    text = f"{v:.1%}" if 0 < v < 0.01 or 0.99 < v < 1 else f"{v:.0%}"
+    return text.replace(".0%", "%")
+
+
+def num(v: float | None, digits: int = 1) -> str:
+    """A number with ``digits`` decimals; None: "—"."""
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def signed(v: float | None, pct: bool) -> str:
+    """A difference with its sign: percentage points for shares ("+3.2 pts"), else "+0.12";
+    exactly zero: "0"; None: "—"."""
+    if v is None:
+        return "—"
+    if pct:
+        return f"{v * 100:+.1f} pts" if v else "0"
+    return f"{v:+.2f}" if v else "0"
