@@ -318,3 +318,114 @@ def test_ec_table_with_many_members_renders(reports):
     assert f"frontier-{t.id}" in p.ids
     assert "drawn for its first two members" in p.plain
     assert not _external_loads(p)
+
+
+# ------------------------------------------------------------------- charts say what they mean
+def _spec(doc: str, cid: str) -> dict:
+    m = re.search(rf'data-target="{re.escape(cid)}-plot">(.*?)</script>', doc, re.DOTALL)
+    assert m, cid
+    return json.loads(m.group(1))
+
+
+def _unlabel(label: str) -> str:
+    """A chart label as plain text: lines joined, entities decoded, the cut mark dropped."""
+    import html
+
+    text = html.unescape(re.sub(r"<br>", " ", re.sub(r"</?b>", "", label)))
+    return text.removesuffix(" …").removesuffix("…")
+
+
+def test_wrap_label():
+    from detente.report.html_charts import wrap_label
+
+    assert wrap_label("Short?") == "Short?"
+    text = ("Will a US–Russia agreement be in force in mid-August 2025 — concluded, not "
+            "lapsed, and accepted by every veto player <b>here</b>?")
+    label = wrap_label(text, 30, 3)
+    lines = label.split("<br>")
+    assert len(lines) == 3 and all(len(x) <= 30 for x in lines) and label.endswith("…")
+    assert text.startswith(_unlabel(label))
+    assert "<b>" not in wrap_label("a <b>bold</b> claim")  # user text is escaped
+    assert '"' in wrap_label('a "big deal"')  # plotly reads no &quot;: quotes stay quotes
+
+
+@pytest.mark.parametrize("name", [f.stem for f in FILES])
+def test_question_chart_is_labelled_by_text_not_id(name, reports):
+    a, doc = reports[name]
+    if not a.scenario.questions:
+        pytest.skip("no questions")
+    spec = _spec(doc, "question-chart")
+    y = spec["layout"]["yaxis"]
+    qs = list(reversed(a.scenario.questions))  # drawn bottom up
+    assert y["tickvals"] == [q.id for q in qs]
+    for q, label in zip(qs, y["ticktext"]):
+        assert q.id not in label
+        shown = _unlabel(label)
+        assert len(shown) >= min(20, len(q.text)) and " ".join(q.text.split()).startswith(shown)
+        assert all(len(line) <= 34 for line in label.split("<br>"))
+    hovers = spec["data"][0]["hovertext"]
+    for q, hover in zip(qs, hovers):  # the full text is in the hover
+        assert " ".join(q.text.split()) in _unlabel(hover)
+
+
+@pytest.mark.parametrize("name", [f.stem for f in FILES])
+def test_position_axes_are_in_the_issues_own_units(name, reports):
+    a, doc = reports[name]
+    s = a.scenario
+
+    def expected(iss) -> str:
+        return iss.unit or f"position on the scale {iss.scale[0]:g}–{iss.scale[1]:g}"
+
+    assert "share of the issue" not in doc
+    for k, iss in enumerate(s.issues):
+        x = _spec(doc, f"issue-chart-{k}")["layout"]["xaxis"]
+        assert x["title"]["text"] == expected(iss)
+    for k, _ in enumerate(s.tables):
+        layout = _spec(doc, f"deal-chart-{k}")["layout"]
+        axes = [layout["xaxis" if i == 0 else f"xaxis{i + 1}"] for i in range(len(s.issues))]
+        for iss, ax in zip(s.issues, axes):
+            lo, hi = iss.scale
+            assert ax["title"]["text"] == expected(iss)
+            assert ax["range"][0] < lo and hi < ax["range"][1] < hi + 0.1 * (hi - lo)
+            assert "ticksuffix" not in ax
+        titles = [_unlabel(t["text"]) for t in layout["annotations"]]
+        assert all(iss.id in t for iss, t in zip(s.issues, titles)), titles
+
+
+def test_one_interval_notation(reports):
+    """Intervals read as in the terminal: the value, then its range in brackets with the unit
+    written once ("46% [43–48]", "62.9 [45–73]"); never "43%–48%" or "(5–95%: 0–11)"."""
+    a, doc = reports["ukraine-2025-02"]
+    p = _parse(doc)
+    main_text = p.plain[p.plain.index("1. The questions"):]
+    for q in a.questions:
+        lo, hi = q.interval
+        assert re.search(rf"{re.escape(q.text)} {re.escape(q.id)} \d+(\.\d)?% "
+                         r"\[\d+(\.\d)?–\d+(\.\d)?\]", main_text), q.id
+    assert not re.search(r"\d%–\d", main_text), re.search(r".{40}\d%–\d.{20}", main_text)
+    assert "(95%:" not in doc
+    assert re.search(r"packages acceptable to all: \d+% \[\d+–\d+\]", main_text)
+    hovers = " ".join(h for t in _spec(doc, "question-chart")["data"] for h in
+                      (t.get("hovertext") or []))
+    assert re.search(r"\d+(\.\d)?% \[\d+(\.\d)?–\d+(\.\d)?\]", hovers)
+    assert not re.search(r"\d%–\d", hovers)
+
+
+def test_every_table_scrolls_in_its_own_container_on_narrow_screens(reports):
+    """The page never scrolls sideways: each table sits in a scroller (overflow-x: auto), and
+    the style sheet has a phone layout (tests/test_report_browser.py checks it in a browser)."""
+    _, doc = reports["ukraine-2025-02"]
+    assert doc.count("<table") == doc.count('<div class="scroll" tabindex="0"><table') > 10
+    css = doc[doc.index("<style>"):doc.index("</style>")]
+    assert re.search(r"\.scroll \{[^}]*overflow-x: auto", css)
+    assert "@media (max-width: 600px)" in css and "table.lead-text" in css
+    assert '"responsive": true' in doc.replace("responsive: true", '"responsive": true')
+    for s in _parse(doc).specs:  # every chart takes its container's width
+        layout = json.loads(s)["layout"]
+        assert layout.get("autosize") is True and "width" not in layout
+
+
+def test_process_sentences_use_the_same_interval_notation(reports):
+    _, doc = reports["ukraine-2025-02"]
+    text = _parse(doc).plain
+    assert "(5–95%:" not in text

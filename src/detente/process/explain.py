@@ -175,7 +175,7 @@ def _sentences(tid: str, rec: dict[str, Any], why: dict[str, Any], horizon: floa
     fm = rec["first_concluded_month"]
     if fm.get("p50") is not None and conc > 0:
         out.append(f"Where one is concluded, the median month is {fm['p50']:.0f} "
-                   f"(5–95%: {fm['p05']:.0f}–{fm['p95']:.0f}).")
+                   f"[{fm['p05']:.0f}–{fm['p95']:.0f}].")
     if why["no_zone_now"] > 0:
         s = f"No zone of agreement at month 0 in {_pct(why['no_zone_now'])} of draws"
         if why["optimism_closes_zone_now"] > 0:

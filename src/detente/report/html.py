@@ -72,14 +72,27 @@ def _share(v: float, many: bool) -> str:
     return "yes" if v >= 0.5 else "no"
 
 
+def _range(lo: float, hi: float) -> str:
+    """A range of shares in the report's one interval notation, the terminal's: the bracket
+    after the value, the unit written once ("[43–48]" after "46%")."""
+    return f"[{_pct(lo).rstrip('%')}–{_pct(hi).rstrip('%')}]"
+
+
+def _pct_interval(v: float, lo: float, hi: float) -> str:
+    """A share with its interval: "46% [43–48]"."""
+    return f"{_pct(v)} {_range(lo, hi)}"
+
+
 # ------------------------------------------------------------------------------------ sections
 def _questions(analysis: Analysis, many: bool) -> list[dict[str, Any]]:
     notes = {q.id: q.note for q in analysis.scenario.questions}
     out = []
     for q in analysis.questions:
         lo, hi = q.interval
+        p_text = _share(q.probability, many)
         out.append({"id": q.id, "text": q.text, "p": q.probability, "lo": lo, "hi": hi,
-                    "p_text": _share(q.probability, many), "ci_text": f"{_pct(lo)}–{_pct(hi)}",
+                    "p_text": p_text, "ci_text": _range(lo, hi),
+                    "answer_text": _pct_interval(q.probability, lo, hi) if many else p_text,
                     "resolution": q.resolution, "note": notes.get(q.id)})
     return out
 
@@ -129,7 +142,7 @@ def _zone_text(z: dict[str, Any], many: bool) -> str:
     if many:
         sh = z["share_of_packages"]
         return (f"P(zone of agreement) = {_pct(z['exists'])}; packages acceptable to all: "
-                f"{sh['p50']:.0%} [{sh['p05']:.0%}–{sh['p95']:.0%}].")
+                f"{_pct_interval(sh['p50'], sh['p05'], sh['p95'])}.")
     if z["exists"]:
         return (f"Zone of agreement: yes — every member can gain {z['max_min_gain']['p50']:.3f} "
                 f"at once; packages acceptable to all: {z['share_of_packages']['p50']:.0%}.")
@@ -154,23 +167,21 @@ def _tables(analysis: Analysis, data: dict[str, Any], many: bool) -> list[dict[s
         alt = t["alternatives"]
         rows = []
         for iss in s.issues:
-            lo, hi = iss.scale
-
-            def share(v: float | None, lo: float = lo, hi: float = hi) -> float | None:
-                return None if v is None else 100.0 * (v - lo) / (hi - lo)
-
             deal = t["deal"]["package"][iss.id]
             hold = t["holding_deal"]["package"][iss.id]
             by = t["linkage"]["issue_by_issue"][iss.id]
             rows.append({
-                "issue": iss.id, "sq": f"{iss.status_quo:g}", "sq_share": share(iss.status_quo),
-                "deal": _stat(deal, many), "deal_share": share(deal["p50"]),
-                "deal_lo_share": share(deal["p05"]), "deal_hi_share": share(deal["p95"]),
+                "issue": iss.id, "name": iss.name, "unit": iss.unit,
+                "scale": (float(iss.scale[0]), float(iss.scale[1])),
+                "anchors": sorted(float(v) for v in iss.anchors),
+                "sq": f"{iss.status_quo:g}", "sq_value": float(iss.status_quo),
+                "deal": _stat(deal, many), "deal_value": deal["p50"],
+                "deal_lo": deal["p05"], "deal_hi": deal["p95"],
                 "nash_cap": _stat(alt["nash_capability"]["package"][iss.id], many,
                                   interval=False),
                 "ks": _stat(alt["kalai_smorodinsky"]["package"][iss.id], many, interval=False),
-                "holds": _stat(hold, many, interval=False), "holds_share": share(hold["p50"]),
-                "by_issue": _stat(by, many, interval=False), "by_issue_share": share(by["p50"]),
+                "holds": _stat(hold, many, interval=False), "holds_value": hold["p50"],
+                "by_issue": _stat(by, many, interval=False), "by_issue_value": by["p50"],
                 "meaning": deal.get("meaning") or "—"})
         members = []
         for a in t["members"]:
@@ -318,6 +329,7 @@ def _sensitivity(analysis: Analysis) -> dict[str, Any]:
                if analysis.draws < MIN_DRAWS else "no uncertain input or no output to rank")
         return {"note": f"Not computed: {why}.", "outputs": []}
     texts = {f"question:{q.id}": q.text for q in analysis.questions}
+    texts.update({f"forecast:{iss.id}": iss.name for iss in analysis.scenario.issues})
     outs = []
     for key, v in sens.outputs.items():
         if not np.any(v["median"] > 0):
@@ -325,7 +337,7 @@ def _sensitivity(analysis: Analysis) -> dict[str, Any]:
         kind, _, name = key.partition(":")
         label = f"question {name}" if kind == "question" else f"forecast of {name}"
         drivers = [(inp, val) for inp, val in sens.top(key, _TOP_DRIVERS) if val > 0]
-        outs.append({"key": key, "label": label, "text": texts.get(key),
+        outs.append({"key": key, "kind": kind, "label": label, "text": texts.get(key),
                      "drivers": drivers,
                      "drivers_text": [f"{inp} ({val:.2f})" for inp, val in drivers]})
     return {"note": None if outs else (sens.note or "No input moves any output."),

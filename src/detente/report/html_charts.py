@@ -9,12 +9,17 @@ labels.
 from __future__ import annotations
 
 import html
+import textwrap
 from typing import Any
 
-__all__ = ["Charts", "deal_chart", "issue_chart", "linkage_chart", "process_chart",
-           "question_chart", "sensitivity_chart", "timeline_chart"]
+__all__ = ["Charts", "deal_chart", "issue_axis_title", "issue_chart", "linkage_chart",
+           "process_chart", "question_chart", "sensitivity_chart", "timeline_chart",
+           "wrap_label"]
 
 COLOURS = ("#1f4e79", "#b5472c", "#3c7d3a", "#7a4d9c", "#a07a10", "#2a8a8a", "#8c3b5e")
+_TITLE_WIDTH = 38  # an axis title longer than this goes over two lines (a phone is ~360 px)
+_LABEL_WIDTH = 30  # characters per line of a question's label on a chart's axis
+_LABEL_LINES = 3
 
 
 class Charts:
@@ -25,8 +30,17 @@ class Charts:
 
         self.go = go
 
-    def figure(self, cid: str, traces: list[Any], *, height: int, **layout: Any) -> dict[str, Any]:
-        fig = self.go.Figure(traces)
+    def figure(self, cid: str, traces: list[Any] | Any, *, height: int,
+               **layout: Any) -> dict[str, Any]:
+        """A chart's JSON spec: ``traces`` (or a figure made elsewhere, e.g. subplots) with the
+        report's look. It fills its container's width (autosize; the page's script draws it
+        with ``responsive: true``), so it fits a phone as well as a desktop."""
+        fig = traces if isinstance(traces, self.go.Figure) else self.go.Figure(traces)
+        for ax in ("xaxis", "yaxis"):
+            title = (layout.get(ax) or {}).get("title")
+            if isinstance(title, str) and len(title) > _TITLE_WIDTH and "<br>" not in title:
+                layout[ax] = {**layout[ax], "title": "<br>".join(
+                    textwrap.wrap(title, _TITLE_WIDTH, break_long_words=False))}
         base = dict(template="none", height=height, autosize=True,
                     margin=dict(l=10, r=20, t=40, b=40),
                     font=dict(family="Georgia, 'Times New Roman', serif", size=12,
@@ -45,21 +59,67 @@ class Charts:
 
 
 def _esc(text: str) -> str:
-    """User text for a chart label: plotly reads a subset of HTML in labels."""
-    return html.escape(text, quote=True)
+    """User text for a chart label: plotly reads a subset of HTML in labels (tags and a few
+    entities: ``&quot;`` is not among them, and quotes cannot open a tag once ``<`` is
+    escaped)."""
+    return html.escape(text, quote=False)
+
+
+def wrap_label(text: str, width: int = _LABEL_WIDTH, lines: int = _LABEL_LINES) -> str:
+    """A long text (a question) as a chart label: wrapped at ``width`` characters over at most
+    ``lines`` lines (``<br>`` between them), cut with "…" at a word when longer; escaped.
+    The full text goes in the hover."""
+    words = " ".join(text.split())
+    parts = textwrap.wrap(words, width, break_long_words=True, break_on_hyphens=False)
+    if len(parts) > lines:
+        parts = parts[:lines]
+        last = parts[-1]
+        if len(last) > width - 2:
+            last = last[: width - 2].rsplit(" ", 1)[0] if " " in last else last[: width - 2]
+        parts[-1] = last.rstrip(" ,;:—–-") + " …"
+    return "<br>".join(_esc(p) for p in parts)
+
+
+def _hover(text: str, width: int = 60) -> str:
+    """A long text in a hover label: escaped, wrapped at ``width`` characters."""
+    return "<br>".join(_esc(line) for line in textwrap.wrap(" ".join(text.split()), width,
+                                                            break_on_hyphens=False))
+
+
+def short_name(name: str | None, fallback: str) -> str:
+    """An issue's name without a trailing explanation in brackets ("Ceasefire (how completely
+    the fighting stops)" → "Ceasefire")."""
+    text = (name or "").strip()
+    if text.endswith(")") and "(" in text:
+        head = text[: text.rfind("(")].rstrip(" ,;:–-")
+        if head:
+            return head
+    return text or fallback
+
+
+def issue_axis_title(issue: dict[str, Any]) -> str:
+    """A position axis in the issue's own units: the ``unit`` the scenario declares, else its
+    scale ("position on the scale 4–10"); escaped."""
+    lo, hi = issue["scale"]
+    if issue.get("unit"):
+        return _esc(issue["unit"])
+    return f"position on the scale {lo:g}–{hi:g}"
 
 
 def question_chart(ch: Charts, qs: list[dict[str, Any]], many: bool) -> dict[str, Any]:
+    """Each question's probability, labelled by the question's text (wrapped, shortened when
+    long; the full text is in the hover), with its 95% interval when there are draws."""
     rows = list(reversed(qs))
     y = [q["id"] for q in rows]
+    labels = [wrap_label(q["text"]) for q in rows]
     x = [100 * q["p"] for q in rows]
     err = None
     if many:
         err = dict(type="data", symmetric=False, color="#555", thickness=1.5, width=5,
                    array=[100 * (q["hi"] - q["p"]) for q in rows],
                    arrayminus=[100 * (q["p"] - q["lo"]) for q in rows])
-    hover = [f"{_esc(q['text'])}<br>P = {q['p_text']}" + (f" (95%: {q['ci_text']})" if many
-                                                          else "") for q in rows]
+    hover = [_hover(q["text"]) + f"<br><b>{q['answer_text']}</b>"
+             + (" (95% interval)" if many else "") for q in rows]
     traces = [ch.go.Scatter(x=x, y=y, mode="markers", error_x=err, name="probability",
                             marker=dict(size=10, color=COLOURS[0]), hovertext=hover,
                             hoverinfo="text")]
@@ -70,8 +130,12 @@ def question_chart(ch: Charts, qs: list[dict[str, Any]], many: bool) -> dict[str
             mode="markers", name="how it resolved (yes = 100%, no = 0%)",
             marker=dict(symbol="x-thin", size=12, line=dict(width=2, color=COLOURS[1])),
             hoverinfo="skip"))
-    return ch.figure("question-chart", traces, height=90 + 30 * len(rows),
+    per_row = 16 + 14 * max(label.count("<br>") + 1 for label in labels)
+    return ch.figure("question-chart", traces, height=90 + per_row * len(rows),
                      xaxis=dict(range=[-3, 103], ticksuffix="%", title="probability"),
+                     yaxis=dict(type="category", categoryorder="array", categoryarray=y,
+                                tickmode="array", tickvals=y, ticktext=labels,
+                                tickfont=dict(size=11)),
                      showlegend=bool(res))
 
 
@@ -114,37 +178,72 @@ def issue_chart(ch: Charts, k: int, issue: dict[str, Any], many: bool) -> dict[s
     return ch.figure(
         f"issue-chart-{k}", traces, height=height,
         xaxis=dict(range=[lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)], tickvals=ticks,
-                   title=_esc(issue["unit"] or "position on the scale")),
+                   title=issue_axis_title(issue)),
         yaxis=dict(categoryorder="array", categoryarray=list(reversed(rows))),
         legend=dict(orientation="h", y=1.0, x=0, yanchor="bottom"))
 
 
+_DEAL_MARKS = (  # (key, legend, colour, symbol, size)
+    ("sq", "status quo", "#888", "line-ns-open", 14),
+    ("by_issue", "each issue alone", COLOURS[1], "circle-open", 11),
+    ("holds", "best deal that holds", COLOURS[2], "diamond-open", 15),
+    ("deal", "the deal (Nash)", COLOURS[0], "circle", 9))
+# px: the height of a strip's markers, of the ticks and axis title under it, of a line of the
+# strip's title over it
+_DEAL_MARKERS, _DEAL_GAP, _LINE = 30, 46, 15
+
+
 def deal_chart(ch: Charts, k: int, table: dict[str, Any], many: bool) -> dict[str, Any]:
-    """Packages as a share of each issue's scale (issues may have different scales)."""
+    """A table's packages, one strip per issue, each on the issue's own scale and in its own
+    units (issues may have different scales): the deal (with its 5–95% whiskers), the best deal
+    that holds, each issue bargained alone, and the status quo. Each strip's title (the issue's
+    name and id) sits inside the strip, above its markers, so that the legend alone takes the
+    top margin (it wraps over more lines on a phone)."""
+    from plotly.subplots import make_subplots
+
     rows = table["package"]
-    y = [r["issue"] for r in rows]
-    traces = []
-    for key, name, colour, symbol, size in (
-            ("sq", "status quo", "#888", "line-ns-open", 12),
-            ("by_issue", "each issue alone", COLOURS[1], "circle-open", 11),
-            ("holds", "best deal that holds", COLOURS[2], "diamond-open", 15),
-            ("deal", "the deal (Nash)", COLOURS[0], "circle", 9)):
-        xs = [r[f"{key}_share"] for r in rows]
-        err = None
-        if key == "deal" and many:
-            err = dict(type="data", symmetric=False, color="#777", thickness=1.2, width=4,
-                       array=[r["deal_hi_share"] - r["deal_share"] if r["deal_share"] is not None
-                              else None for r in rows],
-                       arrayminus=[r["deal_share"] - r["deal_lo_share"]
-                                   if r["deal_share"] is not None else None for r in rows])
-        traces.append(ch.go.Scatter(
-            x=xs, y=y, mode="markers", name=name, error_x=err,
-            marker=dict(size=size, symbol=symbol, color=colour, line=dict(width=2, color=colour)),
-            hovertext=[f"{r['issue']}: {name} {r[key]}" for r in rows], hoverinfo="text"))
-    return ch.figure(f"deal-chart-{k}", traces, height=110 + 30 * len(rows),
-                     xaxis=dict(range=[-3, 103], ticksuffix="%",
-                                title="share of the issue's scale (low end = 0%)"),
-                     yaxis=dict(categoryorder="array", categoryarray=list(reversed(y))))
+    n = len(rows)
+    titles = [wrap_label(f"{short_name(r['name'], r['issue'])} ({r['issue']})", 44, 2)
+              for r in rows]
+    lines = max(t.count("<br>") + 1 for t in titles)
+    band = _DEAL_MARKERS + _LINE * lines
+    inner = n * band + (n - 1) * _DEAL_GAP
+    fig = make_subplots(rows=n, cols=1,
+                        vertical_spacing=_DEAL_GAP / inner if n > 1 else 0.0)
+    notes = []
+    for i, (r, title) in enumerate(zip(rows, titles), start=1):
+        unit = _esc(r["unit"]) if r.get("unit") else ""
+        for key, name, colour, symbol, size in _DEAL_MARKS:
+            x = r[f"{key}_value"]
+            err = None
+            if key == "deal" and many and x is not None and r["deal_lo"] is not None:
+                err = dict(type="data", symmetric=False, color="#777", thickness=1.2, width=4,
+                           array=[r["deal_hi"] - x], arrayminus=[x - r["deal_lo"]])
+            fig.add_trace(ch.go.Scatter(
+                x=[x], y=[0], mode="markers", name=name, legendgroup=key,
+                showlegend=i == 1, error_x=err,
+                marker=dict(size=size, symbol=symbol, color=colour,
+                            line=dict(width=2, color=colour)),
+                hovertext=[f"{_esc(short_name(r['name'], r['issue']))}: {name} {r[key]}"
+                           + (f" {unit}" if unit else "")], hoverinfo="text"), row=i, col=1)
+        lo, hi = r["scale"]
+        pad = 0.03 * (hi - lo)
+        ticks = r.get("anchors") or None
+        fig.update_xaxes(range=[lo - pad, hi + pad], tickvals=ticks,
+                         title=dict(text=issue_axis_title(r), standoff=4,
+                                    font=dict(size=11)), row=i, col=1)
+        # the markers in the strip's lowest _DEAL_MARKERS px, its title above them
+        below = 0.5
+        fig.update_yaxes(range=[-below, -below + band / _DEAL_MARKERS], visible=False,
+                         fixedrange=True, row=i, col=1)
+        ref = "y" if i == 1 else f"y{i}"
+        notes.append(dict(text=title, xref="paper", x=0, xanchor="left", align="left",
+                          yref=f"{ref} domain", y=1, yanchor="top", showarrow=False,
+                          font=dict(size=12), bgcolor="white"))
+    return ch.figure(f"deal-chart-{k}", fig, height=inner + 130, annotations=notes,
+                     legend=dict(orientation="h", y=1, yanchor="bottom", x=0,
+                                 xanchor="left"),
+                     margin=dict(l=10, r=20, t=20, b=40))
 
 
 def linkage_chart(ch: Charts, rows: list[dict[str, Any]], many: bool) -> dict[str, Any]:
@@ -208,16 +307,46 @@ def process_chart(ch: Charts, t: dict[str, Any], many: bool = True) -> dict[str,
                                 showgrid=True, gridcolor="#e4e4e4"))
 
 
+_SENS_ROW = 28  # px per row of the sensitivity chart (a heading, or a driver's bar)
+
+
 def sensitivity_chart(ch: Charts, outs: list[dict[str, Any]]) -> dict[str, Any]:
-    ys: list[list[str]] = [[], []]
-    xs: list[float] = []
-    for o in reversed(outs):
-        for name, v in reversed(o["drivers"]):
-            ys[0].append(o["label"])
-            ys[1].append(name)
+    """The top drivers of each answer. Each output gets a bold heading (a question's text,
+    wrapped and shortened, or "forecast of ISSUE"); each driver's name is written above its
+    bar, so the bars keep the chart's whole width on a phone (labels beside them would
+    squeeze the bars to nothing). The full texts are in the hovers."""
+    cats: list[str] = []
+    xs: list[float | None] = []
+    hover: list[str] = []
+    notes: list[dict[str, Any]] = []
+    for k, o in enumerate(outs):
+        label = o["label"] if not o.get("text") else o["text"] if o.get("kind") == "question" \
+            else f"forecast of {short_name(o['text'], o['label'])}"
+        if k:  # a blank row between outputs, for the heading's second line
+            cats.append(f"{o['key']} ·")
+            xs.append(None)
+            hover.append("")
+        cats.append(o["key"])
+        xs.append(None)
+        hover.append("")
+        notes.append(dict(y=o["key"], text=f"<b>{wrap_label(label, 44, 2)}</b>", yshift=-6,
+                          yanchor="bottom", font=dict(size=12)))
+        for name, v in o["drivers"]:
+            cat = f"{o['key']} · {name}"
+            cats.append(cat)
             xs.append(v)
-    trace = ch.go.Bar(x=xs, y=ys, orientation="h", marker_color=COLOURS[0],
-                      name="PAWN index (median)")
-    return ch.figure("sensitivity-chart", [trace], height=90 + 22 * len(xs),
-                     xaxis=dict(title="PAWN index (0 = no influence)", rangemode="tozero"),
-                     margin=dict(l=10, r=20, t=20, b=50))
+            hover.append(f"{_hover(label)}<br>{_esc(name)}: {v:.2f}")
+            notes.append(dict(y=cat, text=f"{_esc(name)} ({v:.2f})", yshift=5,
+                              yanchor="bottom", font=dict(size=11, color="#444")))
+    trace = ch.go.Bar(x=xs, y=cats, orientation="h", marker_color=COLOURS[0], width=0.38,
+                      name="PAWN index (median)", hovertext=hover, hoverinfo="text")
+    annotations = [dict(xref="paper", x=0, xanchor="left", yref="y", showarrow=False,
+                        align="left", **n) for n in notes]
+    return ch.figure("sensitivity-chart", [trace], height=70 + _SENS_ROW * len(cats),
+                     annotations=annotations,
+                     xaxis=dict(title="PAWN index (0 = no influence)", rangemode="tozero",
+                                nticks=6, side="top"),
+                     yaxis=dict(type="category", categoryorder="array",
+                                categoryarray=list(reversed(cats)), showticklabels=False,
+                                range=[-0.6, len(cats) + 0.2]),
+                     margin=dict(l=10, r=20, t=50, b=10))
