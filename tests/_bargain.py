@@ -5,7 +5,7 @@ Notation as in core: ``w``, ``p`` (N, K, I) weights and ideal points, ``d`` (N, 
 values, ``q`` (N, I) status quo, ``free`` (N, I) the issues that may move.
 
 The paths. Core picks a solver by the shape of the problem: two members without side
-constraints → the exact frontier (exact2); one free issue → 1-D search (exact1); anything
+constraints → the exact frontier (two_members); one free issue → 1-D search (one_issue); anything
 else → the interior-point solver. To run the *same* problem on another path we add things
 that provably change nothing:
 
@@ -25,7 +25,7 @@ import numpy as np
 from detente.bargain import core
 from detente.bargain.core import Side
 
-PATHS = ("exact2", "exact1", "solver")
+PATHS = ("two_members", "one_issue", "solver")
 
 
 def utilities(w: np.ndarray, p: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -83,11 +83,11 @@ def _route(path: str, w, p, q, free):
     """(w, p, q, free, side, strip) that send the problem down ``path``; strip(x) drops the
     dummy issue from packages."""
     n, k, m = w.shape
-    if path == "exact2":
+    if path == "two_members":
         assert k == 2, "the exact frontier is for two members"
         return w, p, q, free, None, lambda x: x
     side = slack_side(n, m)
-    if path == "exact1":
+    if path == "one_issue":
         assert (free.sum(axis=1) == 1).all(), "the 1-D search is for one free issue"
         return w, p, q, free, side, lambda x: x
     if path == "solver":

@@ -30,9 +30,9 @@ from detente.bargain.linkage import linkage_solve
 from . import _bargain as B
 
 EXACT_TOL = 1e-12
-TOL = {"exact2": EXACT_TOL, "exact1": EXACT_TOL, "solver": 1e-8}
-NASH_X_TOL = {"exact2": EXACT_TOL, "exact1": EXACT_TOL, "solver": 1e-7}
-KS_TOL = {"exact2": EXACT_TOL, "exact1": 1e-8, "solver": 1e-8}  # no 1-D KS: the solver does it
+TOL = {"two_members": EXACT_TOL, "one_issue": EXACT_TOL, "solver": 1e-8}
+NASH_X_TOL = {"two_members": EXACT_TOL, "one_issue": EXACT_TOL, "solver": 1e-7}
+KS_TOL = {"two_members": EXACT_TOL, "one_issue": 1e-8, "solver": 1e-8}  # no 1-D KS: the solver does it
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -105,7 +105,7 @@ def test_touching_zone_is_not_a_zone():
     assert np.isnan(core.nash(w, p, d, q, free, np.ones((1, 2)))[0]).all()
 
 
-@pytest.mark.parametrize("path", ["exact1", "solver"])
+@pytest.mark.parametrize("path", ["one_issue", "solver"])
 def test_three_members_one_issue(path):
     # member 1 wants 0, members 2 and 3 want 1, d = 0:
     # Nash maximises log(1 − x) + 2 log x → x = 2/3; ideal points are all 1 (x = 0 or 1 is
@@ -128,7 +128,7 @@ def logroll(d_a: float = 0.5, d_b: float = 0.5):
     return w, p, np.array([[d_a, d_b]]), np.array([[0.5, 0.5]]), np.ones((1, 2), bool)
 
 
-@pytest.mark.parametrize("path", ["exact2", "solver"])
+@pytest.mark.parametrize("path", ["two_members", "solver"])
 def test_logroll_each_gets_its_issue(path):
     # The frontier runs (from A's ideal) (0,0) → (0,1) → (1,1): utilities (1, 0) → (0.8, 0.8)
     # → (0, 1). With d = (0.5, 0.5), on the first segment the gains are (0.5 − 0.2θ,
@@ -141,7 +141,7 @@ def test_logroll_each_gets_its_issue(path):
     assert B.zone(path, w, p, d, q, free)[0] == pytest.approx(0.3, abs=TOL[path])
 
 
-@pytest.mark.parametrize("path", ["exact2", "solver"])
+@pytest.mark.parametrize("path", ["two_members", "solver"])
 def test_logroll_kalai_smorodinsky_closed_form(path):
     # d = (0.6, 0.5). Ideal points: A's best with U_B ≥ 0.5 is θ = 0.625 on the first segment,
     # a_A = 1 − 0.2·0.625 = 0.875; B's best with U_A ≥ 0.6 is θ = 0.25 on the second,
@@ -313,7 +313,7 @@ def test_exact_frontier_matches_solver(m):
     if m > 1:
         free[:, -1] = rng.random(n) < 0.7
     alpha = rng.uniform(0.2, 3.0, (n, 2))
-    ua, ub = _compare(w, p, d, q, free, "exact2", "solver", alpha)
+    ua, ub = _compare(w, p, d, q, free, "two_members", "solver", alpha)
     assert np.median(np.abs(ua - ub).max(axis=1)) < 1e-8  # typical agreement, see module doc
 
 
@@ -325,7 +325,7 @@ def test_one_issue_search_matches_solver(k):
     free = np.zeros((n, 3), bool)
     free[np.arange(n), rng.integers(0, 3, n)] = True
     alpha = rng.uniform(0.2, 3.0, (n, k))
-    _compare(w, p, d, q, free, "exact1", "solver", alpha)
+    _compare(w, p, d, q, free, "one_issue", "solver", alpha)
 
 
 def test_one_issue_search_matches_exact_frontier():
@@ -336,10 +336,10 @@ def test_one_issue_search_matches_exact_frontier():
     free = np.zeros((n, 3), bool)
     free[:, 1] = True
     alpha = rng.uniform(0.2, 3.0, (n, 2))
-    z1, z2 = B.zone("exact1", w, p, d, q, free), B.zone("exact2", w, p, d, q, free)
+    z1, z2 = B.zone("one_issue", w, p, d, q, free), B.zone("two_members", w, p, d, q, free)
     np.testing.assert_allclose(z1, z2, rtol=0, atol=EXACT_TOL)
     ok = z2 > ZONE_TOL
-    x1, x2 = B.nash("exact1", w, p, d, q, free, alpha), B.nash("exact2", w, p, d, q, free, alpha)
+    x1, x2 = B.nash("one_issue", w, p, d, q, free, alpha), B.nash("two_members", w, p, d, q, free, alpha)
     np.testing.assert_allclose(B.utilities(w[ok], p[ok], x1[ok]), B.utilities(w[ok], p[ok], x2[ok]),
                                rtol=0, atol=EXACT_TOL)
 
@@ -385,7 +385,7 @@ def test_round_numbers_exact_frontier_matches_solver(m):
     rng = np.random.default_rng(60 + m)
     n = 200
     w, p, d, q = round_problems(rng, n, 2, m)
-    _compare(w, p, d, q, np.ones((n, m), bool), "exact2", "solver",
+    _compare(w, p, d, q, np.ones((n, m), bool), "two_members", "solver",
              rng.choice([1.0, 2.0], (n, 2)), u_tol=1e-5)
 
 

@@ -8,7 +8,7 @@ table but whose acceptance is required) restrict the packages to those every
 side actor also prefers to its no-deal value.
 
 Two-member tables without side constraints use the exact frontier
-(:mod:`.exact2`); everything else uses the interior-point solver
+(:mod:`.two_members`); everything else uses the interior-point solver
 (:mod:`.solver`). They agree to ~1e-8 in zone value, ideal points and KS shares and
 to ~1e-9 in the Nash objective; the Nash *package* is the argmax of a smooth function,
 so where it sits at (or next to) a kink of the frontier the solver's utilities can be
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..utility import utility
-from . import exact1, exact2
+from . import one_issue, two_members
 from .solver import Program, State, lifted_start, recentre, solve
 
 __all__ = ["ZONE_TOL", "Side", "kalai_smorodinsky", "nash", "utilities", "zone"]
@@ -84,8 +84,8 @@ def zone(w, p, d, q, free, side: Side | None = None) -> tuple[np.ndarray, np.nda
     two-member frontier, the exact one-issue search, or the interior-point solver.
     """
     if w.shape[1] == 2 and (side is None or side.size == 0):
-        f = exact2.frontier2(w, p, q, free)
-        return exact2.maxmin2(f, d)
+        f = two_members.frontier2(w, p, q, free)
+        return two_members.maxmin2(f, d)
     W, P, D, _ = _stack(w, p, d, side)
     n, k, m = W.shape
     nfree = free.sum(axis=1)
@@ -96,7 +96,7 @@ def zone(w, p, d, q, free, side: Side | None = None) -> tuple[np.ndarray, np.nda
         z[none] = (utilities(W[none], P[none], q[none]) - D[none]).min(axis=1)
     one = nfree == 1
     if one.any():
-        z[one], x[one] = exact1.zone1(W[one], P[one], D[one], q[one], np.argmax(free[one], axis=1))
+        z[one], x[one] = one_issue.zone1(W[one], P[one], D[one], q[one], np.argmax(free[one], axis=1))
     many = nfree > 1
     if many.any():
         Wm, Pm, Dm, fm, qm = W[many], P[many], D[many], free[many], q[many]
@@ -120,9 +120,9 @@ def nash(w, p, d, q, free, alpha, side: Side | None = None, *, start=None):
     """
     n, k, m = w.shape
     if k == 2 and (side is None or side.size == 0):
-        f = exact2.frontier2(w, p, q, free)
-        z, _ = exact2.maxmin2(f, d)
-        _, x = exact2.nash2(f, d, alpha)
+        f = two_members.frontier2(w, p, q, free)
+        z, _ = two_members.maxmin2(f, d)
+        _, x = two_members.nash2(f, d, alpha)
         return np.where((z > ZONE_TOL)[:, None], x, np.nan), z
     z, xz = zone(w, p, d, q, free, side) if start is None else start
     ok = z > ZONE_TOL
@@ -133,7 +133,7 @@ def nash(w, p, d, q, free, alpha, side: Side | None = None, *, start=None):
     one = ok & (nfree == 1)
     if one.any():
         W, P, D, _ = _stack(w[one], p[one], d[one], _sub(side, one))
-        out[one] = exact1.nash1(W, P, D, q[one], np.argmax(free[one], axis=1), alpha[one], k)
+        out[one] = one_issue.nash1(W, P, D, q[one], np.argmax(free[one], axis=1), alpha[one], k)
     many = ok & (nfree > 1)
     if many.any():
         W, P, D, _ = _stack(w[many], p[many], d[many], _sub(side, many))
@@ -153,9 +153,9 @@ def ideal_points(w, p, d, q, free, side: Side | None = None, *, start=None) -> n
     """a_k = max U_k over the acceptable set, for every member (N, K); NaN where no zone."""
     n, k, m = w.shape
     if k == 2 and (side is None or side.size == 0):
-        f = exact2.frontier2(w, p, q, free)
-        z, _ = exact2.maxmin2(f, d)
-        a = exact2.ideal2(f, d)
+        f = two_members.frontier2(w, p, q, free)
+        z, _ = two_members.maxmin2(f, d)
+        a = two_members.ideal2(f, d)
         return np.where((z > ZONE_TOL)[:, None], a, np.nan)
     z, xz = zone(w, p, d, q, free, side) if start is None else start
     ok = z > ZONE_TOL
@@ -189,8 +189,8 @@ def kalai_smorodinsky(w, p, d, q, free, side: Side | None = None, *, start=None)
         return out, a
     scale = np.maximum(a - d, 1e-12)
     if k == 2 and (side is None or side.size == 0):
-        f = exact2.frontier2(w, p, q, free)
-        _, x = exact2.maxmin2(f, d, scale)
+        f = two_members.frontier2(w, p, q, free)
+        _, x = two_members.maxmin2(f, d, scale)
         out[ok] = x[ok]
         return out, a
     sub = None if side is None else Side(side.w[ok], side.p[ok], side.d[ok])

@@ -30,7 +30,7 @@ import numpy as np
 from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
 from ..utility import no_deal_values, utility_weights
-from . import core, exact2
+from . import core, two_members
 from .core import ZONE_TOL, Side
 from .linkage import LinkageResult, linkage_solve
 from .solver import pairwise_sum
@@ -215,7 +215,7 @@ def deal_holds(zone: np.ndarray, checks: tuple[VetoCheck, ...]) -> np.ndarray:
 def _nash_bound(w, p, d, q, free) -> np.ndarray:
     """Two members: the largest log Nash product (equal weights) without side constraints
     (exact frontier), an upper bound on it with side constraints; −inf where no zone."""
-    return exact2.nash2(exact2.frontier2(w, p, q, free), d, np.ones((w.shape[0], 2)))[0]
+    return two_members.nash2(two_members.frontier2(w, p, q, free), d, np.ones((w.shape[0], 2)))[0]
 
 
 def _holding(draws: Draws, w, p, d, q, free, vetoes, issues, wall, dall, deal_x, holds,

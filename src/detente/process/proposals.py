@@ -6,7 +6,7 @@ others stay at the status quo ``q`` (R, I).
 
 * :func:`best_package` — the proposer's best package that gives every other member at least
   its floor: max U_k(x) s.t. U_j(x) ≥ f_j (j ≠ k), U_k(x) ≥ f_k. Two members: exactly, on the
-  Pareto frontier polyline (:mod:`detente.bargain.exact2`); more: the interior-point solver.
+  Pareto frontier polyline (:mod:`detente.bargain.two_members`); more: the interior-point solver.
 * :func:`continuation` — each member's value of rejecting a proposal and going on: the
   stationary subgame-perfect equilibrium (SSPE) of the bargaining game with the scenario's
   protocol. Two members: solved exactly on the frontier by fixed-point iteration, for random
@@ -24,7 +24,7 @@ import numpy as np
 
 from ..bargain import core
 from ..bargain.core import ZONE_TOL
-from ..bargain.exact2 import Frontier2, frontier2, nash2
+from ..bargain.two_members import Frontier2, frontier2, nash2
 from ..bargain.solver import Program, recentre, solve
 
 __all__ = ["best_package", "best_on_frontier", "continuation", "nash_from", "pair_bound"]
@@ -117,7 +117,7 @@ def pair_bound(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
     """An upper bound of the zone value (R,) of a table of more than two members: the
     smallest exact zone value of any two of them (adding members can only shrink the set of
     packages everyone accepts). ≤ ZONE_TOL: no zone, without calling the solver."""
-    from ..bargain.exact2 import maxmin2
+    from ..bargain.two_members import maxmin2
 
     k = w.shape[1]
     out = np.full(w.shape[0], np.inf)
@@ -251,6 +251,6 @@ def continuation(w: np.ndarray, p: np.ndarray, d: np.ndarray, q: np.ndarray,
 
 
 def _maxmin(f: Frontier2, d: np.ndarray):
-    from ..bargain.exact2 import maxmin2
+    from ..bargain.two_members import maxmin2
 
     return maxmin2(f, d)

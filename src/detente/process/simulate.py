@@ -35,7 +35,7 @@ import numpy as np
 
 from ..bargain import core
 from ..bargain.core import ZONE_TOL
-from ..bargain.exact2 import frontier2
+from ..bargain.two_members import frontier2
 from ..bargain.tables import VETO_TOL
 from ..scenario.draws import Draws, _uniforms
 from ..scenario.schema import Scenario
@@ -199,7 +199,7 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                       draws.cost[:, idx], draws.drift[:, idx], draws.value[:, idx],
                       months[:1])[:, 0, :, 0]
     if f2 is not None:
-        from ..bargain.exact2 import maxmin2
+        from ..bargain.two_members import maxmin2
 
         z_sq, _ = maxmin2(f2, d_sq)
     else:
