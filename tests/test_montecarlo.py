@@ -18,7 +18,7 @@ from detente import load_scenario, loads_scenario
 from detente.analysis import analyze
 from detente.errors import DetenteError
 from detente.montecarlo import merge, plan_chunks
-from detente.questions import wilson_interval
+from detente.answers import wilson_interval
 
 from ._montecarlo import EC, EC_UNCERTAIN, FLAGSHIP, ROOT
 from ._montecarlo import as_json as _json

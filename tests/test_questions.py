@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from detente import analyze, loads_scenario
-from detente.questions import wilson_interval
+from detente.answers import wilson_interval
 
 from .test_conflict_section import conflict, text_with
 from .test_load_errors import FILE, base, dump

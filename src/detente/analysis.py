@@ -28,7 +28,7 @@ from .labels import describe
 from .montecarlo import Progress, first_draws, merge, plan_chunks, run_chunks
 from .process import horizon, process_solve
 from .process.explain import process_to_dict
-from .questions import evaluate_questions, months_asked, wilson_interval
+from .answers import evaluate_questions, months_asked, wilson_interval
 from .random import SeedLike, as_seed_sequence
 from .scenario.draws import BLOCK, Draws, point_draws, sample
 from .scenario.schema import Scenario
@@ -301,7 +301,7 @@ def analyze(
     that many variants from the scenario's ``uncertainty`` section. The seed is
     recorded (fresh OS entropy when ``seed`` is None and draws > 1).
     ``bargain=False`` skips the per-table bargaining analysis and the questions (which need
-    it). Questions are answered as probabilities over the draws (:mod:`detente.questions`).
+    it). Questions are answered as probabilities over the draws (:mod:`detente.answers`).
     With at least 200 draws, ``sensitivity=True`` (default) ranks the uncertain inputs that
     drive each question and each issue's ensemble forecast (PAWN, :mod:`detente.sensitivity`).
 

@@ -1,6 +1,6 @@
 """Score every model variant on the archive's resolved questions, per case and pooled.
 
-Variants (each a way of reading the same analysis, :func:`detente.questions.evaluate_condition`):
+Variants (each a way of reading the same analysis, :func:`detente.answers.evaluate_condition`):
 
 * ``process`` — the questions as written: the process model (beliefs, proposals, commitment,
   partial agreements, unilateral moves, base rates);
@@ -71,7 +71,7 @@ class BacktestResult:
 def _case_items(case: Case, draws: int, seed: int) -> list[dict[str, Any]]:
     from ..analysis import analyze
     from ..forecast import registry
-    from ..questions import evaluate_condition
+    from ..answers import evaluate_condition
 
     s = case.scenario
     a = analyze(s, draws=draws, seed=seed, sensitivity=False)

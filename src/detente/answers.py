@@ -1,4 +1,4 @@
-"""Forecast questions: the scenario's declarative conditions evaluated per draw.
+"""Answers to the forecast questions: the scenario's declarative conditions evaluated per draw.
 
 Each question's condition is evaluated for every Monte Carlo draw; its probability is the
 share of draws where it is true, with a 95% Wilson score interval for the Monte Carlo error
