@@ -5,7 +5,7 @@ Run: `.venv/bin/python benchmarks/bench_million.py [--draws 1000000] [--workers 
 
 `analyze(…, backend="dask", stream=True)` on a LocalCluster of ``--workers`` single-threaded
 worker processes: each chunk (4,096 draws) is summarised in its worker, and only mergeable
-digests reach this process (detente.digest). A thread samples the resident set size (RSS) of
+digests reach this process (detente.montecarlo.digest). A thread samples the resident set size (RSS) of
 this process and of every process below it (the Dask nannies and workers) every 0.5 s; the
 figure reported is the largest sum seen. Summing RSS counts shared pages (libraries) once per
 process, so it overstates the true footprint a little: an upper bound. The issue's target:

@@ -19,7 +19,7 @@ import pytest
 from detente import analysis as analysis_mod
 from detente import load_scenario
 from detente.analysis import _stream_chunk, _summarise, analyze
-from detente.digest import ALPHA, Digests, Exact, Merger, Sketch, digest
+from detente.montecarlo.digest import ALPHA, Digests, Exact, Merger, Sketch, digest
 from detente.montecarlo import plan_chunks
 from detente.scenario.draws import BLOCK
 

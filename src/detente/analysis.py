@@ -21,7 +21,7 @@ import numpy as np
 from . import __version__
 from .bargain import TableResult, bargain_tables
 from .bargain.summary import table_to_dict
-from .digest import ALPHA, Collect, Digests, Exact, Merger
+from .montecarlo.digest import ALPHA, Collect, Digests, Exact, Merger
 from .forecast import registry
 from .forecast.registry import ForecastResult
 from .labels import describe
@@ -109,7 +109,7 @@ def _ensemble(outcomes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def _summarise(a: Analysis, S: Any) -> dict[str, Any]:
     """The one summary code path: every reduction over draws goes through ``S`` by key
-    (:mod:`detente.digest`), and what is reported depends only on S's answers."""
+    (:mod:`detente.montecarlo.digest`), and what is reported depends only on S's answers."""
     s = a.scenario
     d = a.inputs
     out: dict[str, Any] = {
@@ -311,7 +311,7 @@ def analyze(
     of draws finish.
 
     ``stream=True`` summarises each chunk where it is computed and keeps only mergeable
-    digests (:mod:`detente.digest`), so memory does not grow with the number of draws:
+    digests (:mod:`detente.montecarlo.digest`), so memory does not grow with the number of draws:
     shares, probabilities and intervals are exact, means and sds exact to rounding, quantiles
     within ±0.1% (relative); sensitivity is ranked on the first :data:`SENSITIVITY_SAMPLE`
     draws. ``stream=None`` (default) streams runs of more than :data:`STREAM_ABOVE` draws.

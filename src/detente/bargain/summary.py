@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..digest import Exact, share, stat
+from ..montecarlo.digest import Exact, share, stat
 from ..labels import describe
 from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
@@ -52,7 +52,7 @@ def _deal(s: Scenario, draws: Draws, deal: Deal, members: tuple[str, ...], S: An
 def table_to_dict(s: Scenario, draws: Draws, r: TableResult, S: Any = None) -> dict[str, Any]:
     """Everything about one table as plain data.
 
-    ``S`` answers every reduction over draws by key (:mod:`detente.digest`; default: exact, at
+    ``S`` answers every reduction over draws by key (:mod:`detente.montecarlo.digest`; default: exact, at
     once); what is reported depends only on ``S``'s answers and on the scenario.
     """
     if S is None:

@@ -6,7 +6,7 @@ the run (:func:`~detente.scenario.draws.sample` with ``start``), and every analy
 each draw on its own, so the assembled result is identical — bit for bit — whatever the
 chunk size, the number of workers or the backend. :func:`merge` assembles the chunks'
 per-draw arrays in draw order. A streamed run (``analyze(stream=True)``) keeps no per-draw
-arrays: its chunks return mergeable digests instead (:mod:`detente.digest`), folded by
+arrays: its chunks return mergeable digests instead (:mod:`detente.montecarlo.digest`), folded by
 ``run_chunks``' ``fold`` callback as they arrive.
 
 Backends:
@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DetenteError
-from .scenario.draws import BLOCK
+from ..errors import DetenteError
+from ..scenario.draws import BLOCK
 
 __all__ = ["BACKENDS", "Progress", "first_draws", "merge", "plan_chunks", "run_chunks"]
 

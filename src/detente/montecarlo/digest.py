@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .scenario.draws import BLOCK
+from ..scenario.draws import BLOCK
 
 __all__ = ["ALPHA", "Collect", "Digests", "Exact", "Merger", "Sketch", "digest", "share", "stat"]
 
