@@ -417,7 +417,8 @@ def test_errors_are_json_never_a_traceback(dirs, monkeypatch):
 def test_openapi_and_offline_docs(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/scenarios", "/api/scenarios/{name}", "/api/scenarios/{name}/validate",
-            "/api/scenarios/{name}/runs", "/api/jobs/{job_id}", "/api/runs",
+            "/api/scenarios/{name}/runs", "/api/jobs/{job_id}", "/api/jobs/{job_id}/cancel",
+            "/api/runs",
             "/api/runs/{run_id}/report", "/api/compare"} <= set(spec["paths"])
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/api/scenarios/{name}/runs" in docs.text

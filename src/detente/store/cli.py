@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from .diff import Change, RunDiff
     from .records import RunRecord, RunSummary
     from .store import RunStore
 
@@ -179,54 +180,106 @@ def show(
 
 
 # ------------------------------------------------------------------------------ diff
-@runs_app.command()
-def diff(
-    run_a: Annotated[str, typer.Argument(metavar="ID_A", help="The earlier run.")],
-    run_b: Annotated[str, typer.Argument(metavar="ID_B", help="The later run.")],
-    db: DbOption = None,
-    json_path: JsonOption = None,
-) -> None:
-    """Compare two runs: the scenario text, settings, and every answer (b − a)."""
+def _signed_interval(iv: tuple[float, float] | list[float] | None, pct: bool) -> str:
+    """A difference's interval, in the difference's units: "[-1.2 to +3.4]"; "" when it is
+    none (or too narrow to show at this precision)."""
+    if iv is None:
+        return ""
+    k, digits = (100.0, 1) if pct else (1.0, 2)
+    lo, hi = f"{iv[0] * k:+.{digits}f}", f"{iv[1] * k:+.{digits}f}"
+    return "" if lo == hi else f"[{lo} to {hi}]"
+
+
+def _difference(c: Change) -> str:
+    """b − a with its interval: "+3.2 [-1.0 to +7.4]" (percentage points for shares);
+    "(exact)" when there is no Monte Carlo error worth a digit (point estimates, numbers that
+    do not vary over the draws)."""
+    d = c.difference
+    if d is None:
+        return "—"
+    pct = c.kind == "share"
+    k, digits = (100.0, 1) if pct else (1.0, 2)
+    text = "0" if c.same else f"{d * k:+.{digits}f}"
+    iv = c.interval
+    if iv is None:
+        return text
+    shown = _signed_interval(iv, pct)
+    if shown:
+        return f"{text} {shown}"
+    return text if c.same else f"{text} (exact)"
+
+
+#: How each status reads (and looks) in the terminal.
+STATUS_TEXT = {"change": ("change", "bold"), "within noise": ("within noise", "dim"),
+               "same": ("same", "dim"), "no interval": ("interval n/a", "dim"),
+               "missing": ("in one run only", "dim")}
+
+
+def render_diff(d: RunDiff, con: Console) -> None:
+    """Two runs compared in the terminal: the older (a) first, every difference b − a with its
+    Monte Carlo interval; only differences beyond the noise are highlighted."""
     from rich.table import Table
     from rich.text import Text
 
+    con.print(f"a = {d.a.id} ({d.a.scenario_id}, {_when(d.a)}): the older run", markup=False)
+    con.print(f"b = {d.b.id} ({d.b.scenario_id}, {_when(d.b)}): the newer run", markup=False)
+    con.print("Differences are b − a (newer − older)"
+              + ("; the runs were given newest first." if d.swapped else "."), markup=False)
+    if not d.inputs:
+        con.print("Same scenario (fingerprint), seed, draws, options and version.")
+    for k, (va, vb) in d.inputs.items():
+        if k == "fingerprint":
+            va, vb = f"{va[:19]}…", f"{vb[:19]}…"
+        con.print(f"  {k}: {va} → {vb}", markup=False)
+    if d.scenario_diff:
+        con.print("Scenario text (unified diff):")
+        for line in d.scenario_diff.splitlines():
+            style = ("green" if line.startswith("+") else "red" if line.startswith("-")
+                     else "cyan" if line.startswith("@@") else None)
+            con.print(Text(line, style=style or ""))
+    elif "fingerprint" not in d.inputs:
+        con.print("Scenario text: identical.")
+    shown = False
+    for title, rows, pct in (
+            ("Questions (probability; b − a in percentage points)", d.questions, True),
+            ("Forecast per issue (ensemble mean; b − a in the issue's units)", d.forecasts,
+             False),
+            ("The deal holds (share of draws; b − a in percentage points)", d.tables, True)):
+        if not rows:
+            continue
+        shown = True
+        t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        t.add_column("", overflow="fold", ratio=1)
+        for col in ("a", "b"):
+            t.add_column(col, justify="right", no_wrap=True)
+        t.add_column(Text("b − a [interval]"), justify="right", no_wrap=True)
+        t.add_column("", no_wrap=True)
+        for c in rows:
+            fmt = _pct if pct else _num
+            text, style = STATUS_TEXT.get(c.status, (c.status, ""))
+            diff_style = "bold" if c.changed else ""
+            t.add_row(c.key, fmt(c.a), fmt(c.b), Text(_difference(c), style=diff_style),
+                      Text(text, style=style))
+        con.print(t)
+    if shown:
+        con.print(d.noise_note, markup=False)
+        con.print(d.summary_line, markup=False)
+
+
+@runs_app.command()
+def diff(
+    run_a: Annotated[str, typer.Argument(metavar="ID_A", help="One run (the older, usually).")],
+    run_b: Annotated[str, typer.Argument(metavar="ID_B", help="The other run.")],
+    db: DbOption = None,
+    json_path: JsonOption = None,
+) -> None:
+    """Compare two runs: the scenario text, settings, and every answer, the older run as a and
+    the newer as b (b − a: newer − older), each difference with its Monte Carlo interval."""
     from ..cli import _emit
 
     with _open(db) as store:
         d = store.diff(run_a, run_b)
-
-    def render(con: Console) -> None:
-        con.print(f"a = {d.a.id} ({d.a.scenario_id}, {_when(d.a)})", markup=False)
-        con.print(f"b = {d.b.id} ({d.b.scenario_id}, {_when(d.b)})", markup=False)
-        if not d.inputs:
-            con.print("Same scenario (fingerprint), seed, draws, options and version.")
-        for k, (va, vb) in d.inputs.items():
-            if k == "fingerprint":
-                va, vb = f"{va[:19]}…", f"{vb[:19]}…"
-            con.print(f"  {k}: {va} → {vb}", markup=False)
-        if d.scenario_diff:
-            con.print("Scenario text (unified diff):")
-            for line in d.scenario_diff.splitlines():
-                style = ("green" if line.startswith("+") else "red" if line.startswith("-")
-                         else "cyan" if line.startswith("@@") else None)
-                con.print(Text(line, style=style or ""))
-        elif "fingerprint" not in d.inputs:
-            con.print("Scenario text: identical.")
-        for title, rows, pct in (("Questions (probability)", d.questions, True),
-                                 ("Forecast per issue (ensemble mean)", d.forecasts, False),
-                                 ("The deal holds (share of draws)", d.tables, True)):
-            if not rows:
-                continue
-            t = Table(title=title, title_justify="left", show_edge=False)
-            t.add_column("")
-            for col in ("a", "b", "b − a"):
-                t.add_column(col, justify="right", no_wrap=True)
-            for c in rows:
-                fmt = _pct if pct else _num
-                t.add_row(c.key, fmt(c.a), fmt(c.b), _signed(c.difference, pct))
-            con.print(t)
-
-    _emit(d.to_dict(), json_path, render, "Comparison")
+    _emit(d.to_dict(), json_path, lambda con: render_diff(d, con), "Comparison")
 
 
 # ------------------------------------------------------------------------------ export

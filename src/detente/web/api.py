@@ -108,7 +108,8 @@ def validate_scenario(name: str, body: ValidateBody, ctx: Ctx) -> dict[str, Any]
 
 
 @router.post("/scenarios/{name}/runs", status_code=202,
-             summary="Start a run of the saved scenario; poll the job for its progress")
+             summary="Queue a run of the saved scenario; poll the job for its progress "
+                     "(429 when the queue is full)")
 def start_run(name: str, body: RunBody, ctx: Ctx) -> dict[str, Any]:
     text = ctx.workspace.read(check_name(name))
     if body.draws > ctx.max_draws:
@@ -123,16 +124,30 @@ def start_run(name: str, body: RunBody, ctx: Ctx) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ jobs
-@router.get("/jobs", summary="Runs started from this server (newest first)")
+@router.get("/jobs", summary="Runs started from this app (newest first) and the queue")
 def list_jobs(ctx: Ctx) -> dict[str, Any]:
-    return {"jobs": [j.to_dict() for j in ctx.jobs.list()]}
+    return {"jobs": [j.to_dict() for j in ctx.jobs.list()], "queue": ctx.jobs.counts()}
+
+
+def _no_job(job_id: str) -> WorkspaceError:
+    return WorkspaceError(f"no job {job_id!r} (the app remembers its latest jobs only)", 404)
 
 
 @router.get("/jobs/{job_id}", summary="A run's progress: state, done/total draws, its run id")
 def get_job(job_id: str, ctx: Ctx) -> dict[str, Any]:
     job = ctx.jobs.get(job_id) if _JOB_ID.match(job_id) else None
     if job is None:
-        raise WorkspaceError(f"no job {job_id!r} (jobs are kept while the server runs)", 404)
+        raise _no_job(job_id)
+    return job.to_dict()
+
+
+@router.post("/jobs/{job_id}/cancel",
+             summary="Cancel a run: at once if it waits, at its next chunk of draws if it runs; "
+                     "nothing of it is kept (409 once it is being saved)")
+def cancel_job(job_id: str, ctx: Ctx) -> dict[str, Any]:
+    job = ctx.jobs.cancel(job_id) if _JOB_ID.match(job_id) else None
+    if job is None:
+        raise _no_job(job_id)
     return job.to_dict()
 
 

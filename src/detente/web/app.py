@@ -25,12 +25,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._version import __version__
 from ..errors import DetenteError, ScenarioError
 from ..store.database import data_dir
-from .jobs import JobRunner
+from .jobs import MAX_QUEUED, CancelRefused, JobRunner, QueueFull
 from .reports import ReportCache
 from .security import MAX_BODY, Guard
 from .workspace import Workspace, WorkspaceError
 
-__all__ = ["MAX_DRAWS", "AppContext", "create_app", "data_dir"]
+__all__ = ["MAX_DRAWS", "MAX_QUEUED", "AppContext", "create_app", "data_dir"]
 
 log = logging.getLogger("detente.web")
 
@@ -59,10 +59,10 @@ def context(request: Request) -> AppContext:
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
-def _error(status: int, message: str, problems: list[dict[str, Any]] | None = None
-           ) -> JSONResponse:
+def _error(status: int, message: str, problems: list[dict[str, Any]] | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "problems": problems or []}, status_code=status,
-                        headers={"cache-control": "no-store"})
+                        headers={"cache-control": "no-store", **(headers or {})})
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -77,6 +77,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         n = len(e.problems)
         return _error(422, f"the scenario has {n} problem{'s' if n != 1 else ''}",
                       [p.to_dict() for p in e.problems])
+
+    @app.exception_handler(QueueFull)
+    async def _queue_full(_: Request, e: QueueFull) -> JSONResponse:
+        return _error(429, str(e), headers={"retry-after": str(e.retry_after)})
+
+    @app.exception_handler(CancelRefused)
+    async def _cancel_refused(_: Request, e: CancelRefused) -> JSONResponse:
+        return _error(409, str(e))
 
     @app.exception_handler(RunNotFound)
     async def _no_run(_: Request, e: RunNotFound) -> JSONResponse:
@@ -116,14 +124,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(*, db: str | None = None, workspace: str | os.PathLike[str] | None = None,
                token: str | None = None, data: str | os.PathLike[str] | None = None,
                max_body: int = MAX_BODY, max_draws: int = MAX_DRAWS,
-               examples: bool = True) -> FastAPI:
+               examples: bool = True, workers: int | None = None,
+               max_queued: int = MAX_QUEUED) -> FastAPI:
     """The detente web app.
 
     ``db``: the run history's URL (default: the store's); ``workspace``: the scenario folder
     (default ``<data>/workspace``, filled with the bundled examples on first start); ``token``:
     the access token every request must carry (None: loopback only); ``data``: the app's data
     folder (default :func:`data_dir`); ``max_body``: the request size limit in bytes;
-    ``max_draws``: the most draws one run may ask for.
+    ``max_draws``: the most draws one run may ask for; ``workers``: how many runs go at once
+    (default: 2, or 1 on one CPU); ``max_queued``: how many may wait (one more is refused,
+    HTTP 429). Job states are kept in ``<data>/web-jobs.sqlite3``: jobs a stop interrupted
+    are shown as lost in a restart.
     """
     from ..store.store import RunStore
 
@@ -132,8 +144,13 @@ def create_app(*, db: str | None = None, workspace: str | os.PathLike[str] | Non
                         examples=examples)
     store = RunStore(db)
     reports = ReportCache(folder / "web-reports")
+    jobs = JobRunner(store, reports, workers=workers, max_queued=max_queued,
+                     state_file=folder / "web-jobs.sqlite3")
+    if jobs.lost_at_start:
+        log.warning("%d run(s) were lost in a restart (waiting or running when the server "
+                    "stopped); nothing of them was kept", jobs.lost_at_start)
     ctx = AppContext(workspace=ws, store=store, reports=reports,
-                     jobs=JobRunner(store, reports), token=token or None,
+                     jobs=jobs, token=token or None,
                      max_draws=int(max_draws), max_body=int(max_body))
 
     @asynccontextmanager

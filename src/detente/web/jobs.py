@@ -1,23 +1,38 @@
-"""Runs started from the web app: a queue worked off by one background thread.
+"""Runs started from the web app: a bounded queue worked off by a few background threads.
 
 A *job* analyses one scenario text (:func:`~detente.analysis.analyze`), records the run in the
 store, and renders its report into the report cache. Its progress (``done``/``total`` draws and
-a state) is what the page polls. Jobs live in memory; the runs they produce live in the store.
+a state) is what the page polls.
 
-The worker is a daemon thread, so stopping the server never waits for a long analysis; a run
-stopped that way leaves nothing in the store (the store writes a run in one transaction, after
-the analysis).
+- **A bounded queue.** At most ``workers`` jobs run at once; at most ``max_queued`` wait. A run
+  asked for when the queue is full is refused at once (:class:`QueueFull`, HTTP 429 with a
+  ``Retry-After``), never queued without bound.
+- **Cancel.** A waiting job is cancelled at once; a running one stops at its next chunk of
+  draws (the analysis reports progress chunk by chunk) and before it is saved. Nothing of a
+  cancelled job is kept: the store writes a run in one transaction, only after the analysis,
+  and a job past that point (``saving``) can no longer be cancelled (HTTP 409).
+- **Job states survive a restart.** Every change of state is written to a small SQLite file in
+  the app's data folder (``web-jobs.sqlite3``; not the scenario text, not the progress).
+  Jobs that were waiting or running when the server stopped are marked ``lost`` — "lost in a
+  restart" — when it stops cleanly, and on the next start if it did not (killed, crashed): a
+  lost job left nothing in the run history. One server per data folder.
+
+States: ``queued`` → ``running`` → ``saving`` → ``done``; or ``failed``; ``cancelling`` →
+``cancelled``; ``lost``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import queue
-import secrets
+import os
+import sqlite3
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DetenteError, Problem, ScenarioError
@@ -26,9 +41,50 @@ if TYPE_CHECKING:
     from ..store.store import RunStore
     from .reports import ReportCache
 
-__all__ = ["Job", "JobRunner"]
+__all__ = ["ACTIVE", "FINISHED", "CancelRefused", "Job", "JobLog", "JobRunner", "QueueFull"]
 
 log = logging.getLogger("detente.web")
+
+#: States of a job that has not finished (it waits, runs, stops or is being saved).
+ACTIVE = frozenset({"queued", "running", "cancelling", "saving"})
+#: States of a finished job.
+FINISHED = frozenset({"done", "failed", "cancelled", "lost"})
+
+MAX_QUEUED = 32
+"""Most runs that may wait for a worker; one more is refused (HTTP 429)."""
+
+LOST = ("lost in a restart: the server stopped before this run finished, so nothing of it was "
+        "kept; run it again")
+LOST_SAVING = ("lost in a restart while it was being saved: the run history has it only if "
+               "its save had finished (see the runs list)")
+CANCELLED = "cancelled: nothing of this run was kept"
+
+
+class QueueFull(DetenteError):
+    """The run queue is full: the run was not queued (HTTP 429; try again later)."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 10) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CancelRefused(DetenteError):
+    """The job is past the point where it can be cancelled (HTTP 409)."""
+
+    status = 409
+
+
+class _Cancelled(Exception):
+    """Raised in the analysis's progress callback to stop a cancelled job."""
+
+
+def new_job_id() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
 
 @dataclass
 class Job:
@@ -39,7 +95,7 @@ class Job:
     draws: int
     seed: int | None
     text: str = field(repr=False)
-    state: str = "queued"  # → running → saving → done (or failed)
+    state: str = "queued"
     done: int = 0
     total: int = 0
     created: float = field(default_factory=time.time)
@@ -49,12 +105,11 @@ class Job:
     error: str | None = None
     report_error: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
-    def fail(self, error: str, problems: list[Problem] | None = None) -> None:
-        self.error = error
-        self.problems = list(problems or [])
-        self.state = "failed"
-        self.finished = time.time()
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
 
     def to_dict(self) -> dict[str, Any]:
         now = time.time()
@@ -63,112 +118,379 @@ class Job:
             "id": self.id, "scenario": self.scenario, "draws": self.draws, "seed": self.seed,
             "state": self.state, "done": self.done, "total": self.total or self.draws,
             "fraction": (self.done / self.total) if self.total else 0.0,
-            "elapsed_seconds": elapsed, "run_id": self.run_id,
+            "created": self.created, "elapsed_seconds": elapsed, "run_id": self.run_id,
             "run_url": None if self.run_id is None else f"/runs/{self.run_id}",
             "report_url": None if self.run_id is None else f"/runs/{self.run_id}/report",
+            "status_url": f"/api/jobs/{self.id}",
+            "cancel_url": f"/api/jobs/{self.id}/cancel" if self.state in (
+                "queued", "running") else None,
             "error": self.error, "report_error": self.report_error,
             "problems": [p.to_dict() for p in self.problems],
         }
 
+    # -------------------------------------------------------------------- persistence
+    def record(self) -> dict[str, Any]:
+        """What is kept across restarts (not the scenario text, not the progress)."""
+        return {"id": self.id, "scenario": self.scenario, "draws": self.draws,
+                "seed": self.seed, "state": self.state, "created": self.created,
+                "started": self.started, "finished": self.finished, "run_id": self.run_id,
+                "error": self.error, "report_error": self.report_error,
+                "problems": [p.to_dict() for p in self.problems]}
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> Job:
+        problems = []
+        for p in doc.get("problems") or []:
+            try:
+                problems.append(Problem(**p))
+            except TypeError:  # a record from another version: keep what reads
+                continue
+        job = cls(id=str(doc["id"]), scenario=str(doc.get("scenario", "")),
+                  draws=int(doc.get("draws") or 0), seed=doc.get("seed"), text="",
+                  state=str(doc.get("state", "lost")), created=float(doc.get("created") or 0),
+                  started=doc.get("started"), finished=doc.get("finished"),
+                  run_id=doc.get("run_id"), error=doc.get("error"),
+                  report_error=doc.get("report_error"), problems=problems)
+        job.total = job.draws
+        if job.state == "done":
+            job.done = job.draws
+        return job
+
+
+class JobLog:
+    """The jobs' states in an SQLite file (one row per job, its record as JSON).
+
+    Each call opens its own connection, so any thread may call it, before and after the
+    runner closes. ``path=None``: nothing is kept (in memory only).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self.path = None if path is None else Path(path)
+        self._lock = threading.Lock()
+        self.marked_lost = 0  # by the last restore()
+        if self.path is None:
+            return
+        try:
+            self._setup()
+        except sqlite3.DatabaseError as e:  # not an SQLite file (or damaged): start anew
+            aside = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
+            log.warning("the job states in %s cannot be read (%s); moved aside to %s",
+                        self.path, e, aside)
+            os.replace(self.path, aside)
+            self._setup()
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con.execute("PRAGMA busy_timeout = 30000")
+        con.execute("PRAGMA synchronous = NORMAL")  # WAL: durable but for a power cut
+        return con
+
+    def _setup(self) -> None:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as con:
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, "
+                        "created REAL NOT NULL, state TEXT NOT NULL, doc TEXT NOT NULL)")
+
+    def put(self, job: Job) -> None:
+        """Write one job's record (after each change of state)."""
+        if self.path is None:
+            return
+        rec = job.record()
+        try:
+            with self._lock, closing(self._connect()) as con:
+                con.execute("INSERT OR REPLACE INTO jobs (id, created, state, doc) "
+                            "VALUES (?, ?, ?, ?)",
+                            (job.id, job.created, job.state, json.dumps(rec)))
+        except sqlite3.Error as e:  # the run itself goes on; its state is not kept
+            log.warning("cannot keep the state of job %s in %s: %s", job.id, self.path, e)
+
+    def restore(self, keep: int) -> list[Job]:
+        """The newest ``keep`` jobs, oldest first, after marking every job that was still
+        waiting or running as lost (the server stopped under it); older ones are forgotten."""
+        self.marked_lost = 0
+        if self.path is None:
+            return []
+        jobs: list[Job] = []
+        with self._lock, closing(self._connect()) as con:
+            rows = con.execute("SELECT doc FROM jobs ORDER BY created DESC, id DESC").fetchall()
+            for i, (doc,) in enumerate(rows):
+                try:
+                    job = Job.from_record(json.loads(doc))
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if job.state not in FINISHED:
+                    if job.run_id:  # saved; stopped while its report was made
+                        job.state, job.done = "done", job.draws
+                        job.report_error = ("the report was not made before the server "
+                                            "stopped; it is made when first opened")
+                    else:
+                        job.error = LOST_SAVING if job.state == "saving" else LOST
+                        job.state = "lost"
+                        self.marked_lost += 1
+                    job.finished = job.finished or time.time()
+                    con.execute("UPDATE jobs SET state = ?, doc = ? WHERE id = ?",
+                                (job.state, json.dumps(job.record()), job.id))
+                if i < keep:
+                    jobs.append(job)
+            if len(rows) > keep:
+                con.execute("DELETE FROM jobs WHERE id NOT IN (SELECT id FROM jobs ORDER BY "
+                            "created DESC, id DESC LIMIT ?)", (keep,))
+        return jobs[::-1]
+
+    def forget(self, job_ids: list[str]) -> None:
+        if self.path is None or not job_ids:
+            return
+        try:
+            with self._lock, closing(self._connect()) as con:
+                con.executemany("DELETE FROM jobs WHERE id = ?", [(j,) for j in job_ids])
+        except sqlite3.Error as e:
+            log.warning("cannot forget old jobs in %s: %s", self.path, e)
+
 
 class JobRunner:
-    """Queue of analysis jobs, worked off one at a time by a daemon thread."""
+    """A bounded queue of analysis jobs, worked off by ``workers`` daemon threads.
 
-    def __init__(self, store: RunStore, reports: ReportCache, *, keep: int = 200) -> None:
+    ``keep``: how many finished jobs are remembered (in memory and in ``state_file``);
+    ``max_queued``: how many may wait; ``state_file``: where job states are kept across
+    restarts (None: nowhere).
+    """
+
+    def __init__(self, store: RunStore, reports: ReportCache, *, keep: int = 200,
+                 workers: int | None = None, max_queued: int = MAX_QUEUED,
+                 state_file: str | os.PathLike[str] | None = None) -> None:
         self._store = store
         self._reports = reports
-        self._keep = keep
+        self._keep = max(1, int(keep))
+        self.workers = max(1, int(workers if workers is not None
+                                  else min(2, os.cpu_count() or 1)))
+        self.max_queued = max(0, int(max_queued))
         self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
-        self._queue: queue.Queue[Job | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-
-    def submit(self, scenario: str, text: str, *, draws: int, seed: int | None) -> Job:
-        """Queue a run of ``text`` (already validated by the caller) and return its job."""
-        job = Job(id=secrets.token_hex(8), scenario=scenario, draws=draws, seed=seed, text=text,
-                  total=draws)
-        with self._lock:
+        self._waiting: deque[Job] = deque()
+        self._cond = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self.log = JobLog(state_file)
+        for job in self.log.restore(self._keep):
             self._jobs[job.id] = job
-            while len(self._jobs) > self._keep:  # forget the oldest finished jobs
-                old = next((k for k, j in self._jobs.items() if j.state in ("done", "failed")),
-                           None)
-                if old is None:
-                    break
-                del self._jobs[old]
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._work, name="detente-web-runs",
-                                                daemon=True)
-                self._thread.start()
-        self._queue.put(job)
+        #: How many jobs this start found interrupted by the last stop (now lost).
+        self.lost_at_start = self.log.marked_lost
+
+    # ------------------------------------------------------------------------ asking
+    def submit(self, scenario: str, text: str, *, draws: int, seed: int | None) -> Job:
+        """Queue a run of ``text`` (already validated by the caller) and return its job;
+        :class:`QueueFull` if ``max_queued`` runs are waiting already."""
+        job = Job(id=new_job_id(), scenario=scenario, draws=draws, seed=seed, text=text,
+                  total=draws)
+        with self._cond:
+            if self._closed:
+                raise QueueFull("the server is stopping; run it again when it is back", 30)
+            if len(self._waiting) >= self.max_queued:
+                running = sum(1 for j in self._jobs.values() if j.state in (
+                    "running", "cancelling", "saving"))
+                raise QueueFull(
+                    f"the run queue is full: {len(self._waiting)} runs are waiting and "
+                    f"{running} running (at most {self.max_queued} may wait); nothing was "
+                    "queued: try again when a run has finished, or cancel one")
+            self._jobs[job.id] = job
+            self._waiting.append(job)
+            self.log.put(job)
+            self._forget_old()
+            self._start_workers()
+            self._cond.notify()
         return job
 
     def get(self, job_id: str) -> Job | None:
-        with self._lock:
+        with self._cond:
             return self._jobs.get(job_id)
 
     def list(self) -> list[Job]:
-        with self._lock:
+        """The jobs, newest first."""
+        with self._cond:
             return list(reversed(self._jobs.values()))
 
+    def counts(self) -> dict[str, int]:
+        with self._cond:
+            out = {"waiting": len(self._waiting), "max_queued": self.max_queued,
+                   "workers": self.workers}
+            for j in self._jobs.values():
+                out[j.state] = out.get(j.state, 0) + 1
+            return out
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a job: at once if it waits, at its next chunk of draws if it runs (state
+        ``cancelling``, then ``cancelled``). None: no such job; :class:`CancelRefused` if it
+        is being saved or has finished otherwise."""
+        with self._cond:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            if job.state in ("cancelled", "cancelling"):
+                return job
+            if job.state == "queued":
+                try:
+                    self._waiting.remove(job)
+                except ValueError:  # pragma: no cover - a queued job is in the queue
+                    pass
+                job.cancel.set()
+                self._finish(job, "cancelled", CANCELLED)
+                return job
+            if job.state == "running":
+                job.cancel.set()
+                job.state = "cancelling"
+                self.log.put(job)
+                return job
+            if job.state == "saving":
+                raise CancelRefused(f"job {job.id} is being saved and can no longer be "
+                                    "cancelled; delete its run once it is done")
+            what = {"done": f"it has finished (run {job.run_id}); delete the run instead",
+                    "failed": "it has failed already", "lost": "it was lost in a restart"}
+            raise CancelRefused(f"job {job.id} cannot be cancelled: {what.get(job.state, '')}"
+                                .rstrip(": "))
+
     def close(self) -> None:
-        """Stop the worker after the current job (queued jobs are dropped)."""
-        self._queue.put(None)
+        """Stop: waiting jobs are lost, running ones stop at their next chunk and are lost
+        (nothing of them is kept); a job being saved is saved."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            while self._waiting:
+                self._finish(self._waiting.popleft(), "lost", LOST)
+            for job in self._jobs.values():
+                if job.state in ("running", "cancelling"):
+                    job.cancel.set()
+            self._cond.notify_all()
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
-        """Block until a job is done or failed (for tests and scripts)."""
+        """Block until a job has finished (done, failed, cancelled or lost)."""
         end = time.monotonic() + timeout
         while True:
             job = self.get(job_id)
             if job is None:
                 raise KeyError(job_id)
-            if job.state in ("done", "failed"):
+            if job.state in FINISHED:
                 return job
             if time.monotonic() > end:
                 raise TimeoutError(f"job {job_id} still {job.state} after {timeout} s")
-            time.sleep(0.05)
+            time.sleep(0.02)
 
-    # ------------------------------------------------------------------------ worker
+    # ------------------------------------------------------------------------ internals
+    def _start_workers(self) -> None:  # with the lock held
+        self._threads = [t for t in self._threads if t.is_alive()]
+        while len(self._threads) < self.workers:
+            t = threading.Thread(target=self._work, daemon=True,
+                                 name=f"detente-web-runs-{len(self._threads) + 1}")
+            self._threads.append(t)
+            t.start()
+
+    def _forget_old(self) -> None:  # with the lock held
+        excess = len(self._jobs) - self._keep
+        if excess <= 0:
+            return
+        old = [k for k, j in self._jobs.items() if j.state in FINISHED][:excess]
+        for k in old:
+            del self._jobs[k]
+        self.log.forget(old)
+
+    def _finish(self, job: Job, state: str, error: str | None = None,
+                problems: list[Problem] | None = None) -> None:  # with the lock held
+        job.state = state
+        if error is not None:
+            job.error = error
+        if problems is not None:
+            job.problems = list(problems)
+        job.finished = time.time()
+        job.text = ""  # the scenario text is in the run (if any); free it
+        self.log.put(job)
+
+    def _set(self, job: Job, state: str) -> None:
+        with self._cond:
+            job.state = state
+            self.log.put(job)
+
     def _work(self) -> None:
         while True:
-            job = self._queue.get()
-            if job is None:
-                return
+            with self._cond:
+                while not self._waiting and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                job = self._waiting.popleft()
+                job.state = "running"
+                job.started = time.time()
+                self.log.put(job)
             try:
                 self._run(job)
             except Exception as e:  # a bug: keep the worker alive, log the traceback
                 log.exception("run %s of %s failed", job.id, job.scenario)
-                job.fail(f"internal error: {type(e).__name__}: {e}")
+                with self._cond:
+                    self._finish(job, "failed", f"internal error: {type(e).__name__}: {e}")
+
+    def _stopped(self, job: Job) -> None:
+        """A job stopped by a cancel (or by the server stopping): nothing was kept."""
+        with self._cond:
+            if self._closed and job.state != "cancelling":
+                self._finish(job, "lost", LOST)
+            else:
+                self._finish(job, "cancelled", CANCELLED)
 
     def _run(self, job: Job) -> None:
         from ..analysis import analyze
         from ..scenario.load import loads_scenario
 
-        job.state = "running"
-        job.started = time.time()
         t0 = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
             job.done, job.total = int(done), int(total)
+            if job.cancel.is_set():
+                raise _Cancelled
 
         try:
+            if job.cancel.is_set():
+                raise _Cancelled
             scenario = loads_scenario(job.text, file=f"{job.scenario}.yaml")
             result = analyze(scenario, draws=job.draws, seed=job.seed, progress=progress)
-            job.done = job.total = job.draws
-            job.state = "saving"
             data = result.to_dict()
-            timings = {"analysis": float(result.seconds)}
-            timings.update(getattr(result, "timings", None) or {})
+        except _Cancelled:
+            self._stopped(job)
+            return
+        except ScenarioError as e:  # the file changed into a draft between submit and run
+            with self._cond:
+                self._finish(job, "failed", "the scenario does not validate; fix it and run "
+                             "again", e.problems)
+            return
+        except DetenteError as e:
+            with self._cond:
+                self._finish(job, "failed", str(e))
+            return
+        with self._cond:  # the last moment to cancel: after this the run is written
+            if job.cancel.is_set():
+                stop = True
+            else:
+                stop = False
+                job.done = job.total = job.draws
+                job.state = "saving"
+                self.log.put(job)
+        if stop:
+            self._stopped(job)
+            return
+        timings = {"analysis": float(result.seconds)}
+        timings.update(getattr(result, "timings", None) or {})
+        try:
             summary = self._store.record(
                 job.text, result, results=data, timings=timings,
                 options={"draws": job.draws, "seed": job.seed, "backend": "serial",
                          "source": "web", "scenario_file": f"{job.scenario}.yaml"})
-        except ScenarioError as e:  # the file changed into a draft between submit and run
-            job.fail("the scenario does not validate; fix it and run again", e.problems)
-            return
         except DetenteError as e:  # the store cannot be written, …
-            job.fail(str(e))
+            with self._cond:
+                self._finish(job, "failed", str(e))
             return
-        job.run_id = summary.id
+        with self._cond:  # kept at once: a stop while the report is made loses no run
+            job.run_id = summary.id
+            self.log.put(job)
         try:
             self._reports.render(summary.id, result)
         except DetenteError as e:  # the run is kept; the report is made again on demand
@@ -176,7 +498,7 @@ class JobRunner:
         except Exception as e:  # pragma: no cover - a bug in the report
             log.exception("report for run %s failed", summary.id)
             job.report_error = f"internal error: {type(e).__name__}: {e}"
-        job.state = "done"
-        job.finished = time.time()
+        with self._cond:
+            self._finish(job, "done")
         log.info("run %s of %s: %d draws in %.1f s", summary.id, job.scenario, job.draws,
                  time.perf_counter() - t0)

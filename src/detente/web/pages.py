@@ -29,7 +29,12 @@ Ctx = Annotated[AppContext, Depends(context)]
 def _env() -> Any:
     import jinja2
 
-    from ..store.cli import _num, _pct, _signed  # the same numbers as `detente runs show`
+    from ..store.cli import (  # the same numbers as `detente runs show` and `runs diff`
+        _difference,
+        _num,
+        _pct,
+        _signed,
+    )
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("detente.web", "templates"), autoescape=True,
@@ -37,6 +42,7 @@ def _env() -> Any:
     env.filters["pct"] = _pct
     env.filters["num"] = _num
     env.filters["signed"] = _signed
+    env.filters["difference"] = _difference
     return env
 
 
@@ -45,11 +51,27 @@ def _page(template: str, **values: Any) -> HTMLResponse:
     return HTMLResponse(html, headers={"cache-control": "no-store"})
 
 
+def _jobs(ctx: AppContext, limit: int = 20) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    out = []
+    for j in ctx.jobs.list()[:limit]:
+        d = j.to_dict()
+        d["created_text"] = dt.datetime.fromtimestamp(j.created, dt.UTC).strftime(
+            "%Y-%m-%d %H:%M:%S")
+        out.append(d)
+    return out
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(ctx: Ctx) -> HTMLResponse:
+    counts = ctx.jobs.counts()
+    queue = {"running": sum(counts.get(s, 0) for s in ("running", "cancelling", "saving")),
+             "waiting": counts["waiting"], "max_queued": counts["max_queued"],
+             "workers": counts["workers"]}
     return _page("index.html", title="Scenarios and runs", scenarios=ctx.workspace.list(),
                  workspace=str(ctx.workspace.root), runs=ctx.store.list(limit=50),
-                 database=ctx.store.url)
+                 database=ctx.store.url, jobs=_jobs(ctx), queue=queue)
 
 
 @router.get("/scenarios/{name}", response_class=HTMLResponse)

@@ -38,24 +38,31 @@ class _HideTokens(logging.Filter):
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None,
           workspace: str | os.PathLike[str] | None = None, token: str | None = None,
-          log_level: str = "info") -> None:
+          log_level: str = "info", workers: int | None = None,
+          max_queued: int | None = None) -> None:
     """Serve the web app until interrupted. Listening anywhere but on this computer
     (127.0.0.1, ::1, localhost) needs an access ``token``
-    (:class:`~detente.web.security.BindError` otherwise)."""
+    (:class:`~detente.web.security.BindError` otherwise). ``workers``: runs at once;
+    ``max_queued``: runs that may wait (see :func:`~detente.web.app.create_app`)."""
     token = token or None
     check_bind(host, token)
-    app = create_app(db=db, workspace=workspace, token=token)
+    queue: dict[str, Any] = {} if max_queued is None else {"max_queued": max_queued}
+    app = create_app(db=db, workspace=workspace, token=token, workers=workers, **queue)
     ctx: Any = app.state.ctx
     shown = f"[{host}]" if ":" in host else host
     where = f"http://{shown}:{port}/"
     lines = [f"detente web app on {where}",
              f"  workspace:   {ctx.workspace.root}",
-             f"  run history: {ctx.store.url}"]
+             f"  run history: {ctx.store.url}",
+             f"  runs:        {ctx.jobs.workers} at a time, up to {ctx.jobs.max_queued} waiting"]
     if token:
         lines.append(f"  access token required: open {where}login?token=… once in the browser")
     if not is_loopback(host):
         lines.append("  listening beyond this computer: use it only on a network you trust "
                      "(there is no TLS here; put a TLS proxy in front)")
+    if ctx.jobs.lost_at_start:
+        lines.append(f"  {ctx.jobs.lost_at_start} run(s) were lost in a restart (nothing of them "
+                     "was kept): the start page lists them")
     lines.append("Press Ctrl-C to stop.")
     sys.stderr.write("\n".join(lines) + "\n")
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level,

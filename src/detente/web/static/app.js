@@ -188,35 +188,56 @@ function setupEditor(page) {
     const bar = document.getElementById("progress");
     const jobStatus = document.getElementById("job-status");
     const links = document.getElementById("job-links");
+    const runBtn = document.getElementById("run");
+    const cancelBtn = document.getElementById("cancel");
     box.hidden = false;
     links.hidden = true;
+    cancelBtn.hidden = true;
     bar.value = 0;
     const r = await api("POST", "/api/scenarios/" + name + "/runs", body);
     if (!r.ok) {
-      jobStatus.textContent = r.data.error;
+      jobStatus.textContent = r.data.error || ("error " + r.status);
       if (r.data.problems && r.data.problems.length) showProblems(r.data.problems, null, false);
       return;
     }
-    document.getElementById("run").disabled = true;
+    runBtn.disabled = true;
+    cancelBtn.hidden = false;
+    cancelBtn.disabled = false;
+    cancelBtn.onclick = async () => {
+      cancelBtn.disabled = true;
+      const c = await api("POST", "/api/jobs/" + r.data.id + "/cancel", {});
+      if (!c.ok) { jobStatus.textContent = c.data.error || ("error " + c.status); }
+    };
+    const finished = () => { runBtn.disabled = false; cancelBtn.hidden = true; };
     const poll = async () => {
       const j = await api("GET", r.data.status_url);
-      if (!j.ok) { jobStatus.textContent = j.data.error; document.getElementById("run").disabled = false; return; }
+      if (!j.ok) { jobStatus.textContent = j.data.error; finished(); return; }
       const d = j.data;
       bar.max = d.total || 1;
       bar.value = d.done;
       const secs = d.elapsed_seconds == null ? "" : " · " + d.elapsed_seconds.toFixed(1) + " s";
-      jobStatus.textContent = d.state + " — " + d.done.toLocaleString() + " / " + d.total.toLocaleString() + " draws" + secs;
+      const draws = d.done.toLocaleString() + " / " + d.total.toLocaleString() + " draws";
       if (d.state === "done") {
-        document.getElementById("run").disabled = false;
+        finished();
         jobStatus.textContent = "done — run " + d.run_id + secs;
         document.getElementById("report-link").href = d.report_url;
         document.getElementById("run-link").href = d.run_url;
         links.hidden = false;
       } else if (d.state === "failed") {
-        document.getElementById("run").disabled = false;
+        finished();
         jobStatus.textContent = "failed: " + d.error;
         if (d.problems && d.problems.length) showProblems(d.problems, null, false);
+      } else if (d.state === "cancelled") {
+        finished();
+        jobStatus.textContent = "cancelled — nothing of this run was kept";
+      } else if (d.state === "lost") {
+        finished();
+        jobStatus.textContent = "lost in a restart — nothing of this run was kept; run it again";
       } else {
+        cancelBtn.hidden = !d.cancel_url;
+        jobStatus.textContent = (d.state === "queued" ? "waiting in the queue"
+          : d.state === "cancelling" ? "cancelling (at the next chunk of draws) — " + draws
+          : d.state + " — " + draws) + secs;
         setTimeout(poll, 300);
       }
     };
@@ -237,7 +258,21 @@ function setupNewScenario(form) {
   });
 }
 
+function setupJobs(table) {
+  const msg = document.getElementById("jobs-msg");
+  for (const btn of table.querySelectorAll("button.cancel-job")) {
+    btn.addEventListener("click", async () => {
+      btn.disabled = true;
+      const r = await api("POST", btn.dataset.url, {});
+      if (r.ok) { window.location.reload(); }
+      else { msg.textContent = r.data.error || ("error " + r.status); btn.disabled = false; }
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const jobs = document.getElementById("jobs");
+  if (jobs) setupJobs(jobs);
   const page = document.getElementById("editor-page");
   if (page) setupEditor(page);
   const form = document.getElementById("new-scenario");
