@@ -275,3 +275,148 @@ def test_one_interval_notation_everywhere(pages):
     assert re.search(r"packages acceptable to all: \d+% " + _RANGE, body)
     assert re.search(r"first concluded in month \d+ " + _RANGE, body)
     assert "(5–95%:" not in body
+
+
+# ------------------------------------------------------------ positions round by round (item 8)
+@pytest.mark.parametrize("size", SIZES)
+def test_round_charts_name_the_actors_and_use_the_issues_units(pages, size):
+    """Per issue, the positions round by round: a strip per dynamic model, the y axes in the
+    issue's own units, a legend of the actors' names that fits the chart (a phone too)."""
+    from detente.labels import short_name
+
+    page, _ = pages(size)
+    s = load_scenario(FLAGSHIP)
+    names = {_squash(short_name(a.name, a.id)) for a in s.actors}
+    for k, iss in enumerate(s.issues):
+        cid = f"rounds-chart-{k}"
+        chart = page.locator(f"#{cid}").bounding_box()
+        assert chart["x"] >= 0 and chart["x"] + chart["width"] <= size["width"]
+        legend = page.eval_on_selector_all(
+            f"#{cid} .legend .legendtext",
+            "ts => ts.map(t => [t.textContent, t.getBoundingClientRect().right])")
+        assert {_squash(text) for text, _ in legend} == names | {"forecastoutcome"}
+        assert max(right for _, right in legend) <= chart["x"] + chart["width"] + 1
+        y_titles = page.eval_on_selector_all(
+            f"#{cid} .infolayer [class^='g-y'][class$='title']",
+            "gs => gs.map(g => g.textContent)")
+        assert [_squash(t) for t in y_titles] == [_squash(iss.unit)] * 3
+        x_titles = _axis_titles(page, cid)
+        assert [t.split(" ")[0] for t in x_titles] == ["eum", "exchange", "smp"]
+        lines = page.locator(f"#{cid} .scatterlayer .trace").count()
+        assert lines == 3 * (len(s.actors) + 1)
+
+
+# --------------------------------------------------------- per-number provenance (item 8)
+PATH = "stances.ru.territory.position"
+_FIND = """path => [...document.querySelectorAll('.cite')].findIndex(
+  c => c.querySelector('.tip-path code').textContent === path)"""
+_TIP_BOX = """el => {
+  const tip = el.querySelector('.tip');
+  const r = tip.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(12, r.height / 2));
+  return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+          on_top: !!hit && tip.contains(hit), vw: document.documentElement.clientWidth,
+          vh: window.innerHeight};
+}"""
+
+
+def _cite(page, path: str = PATH):
+    i = page.evaluate(_FIND, path)
+    assert i >= 0, path
+    return page.locator(".cite").nth(i)
+
+
+def _expected_titles(path: str = PATH) -> list[str]:
+    s = load_scenario(FLAGSHIP)
+    _, actor, issue, _ = path.split(".")
+    by_id = {src.id: src for src in s.sources}
+    return [by_id[sid].title for sid in s.stances[actor][issue].sources]
+
+
+def _on_screen(box: dict) -> None:
+    assert box["left"] >= 0 and box["right"] <= box["vw"], box
+    assert box["top"] >= 0 and box["bottom"] <= box["vh"], box
+    assert box["on_top"], "the tooltip is covered or clipped"
+
+
+def test_sources_show_on_hover_and_on_keyboard_focus(pages):
+    page, errors = pages(DESKTOP)
+    cite = _cite(page)
+    cite.evaluate("e => e.scrollIntoView({block: 'center'})")
+    tip = cite.locator(".tip")
+    assert not tip.is_visible()
+    cite.hover()
+    tip.wait_for(state="visible", timeout=5_000)
+    text = " ".join(tip.inner_text().split())
+    for title in _expected_titles():
+        assert " ".join(title.split()) in text
+    assert "Uncertain: triangular(75, 100, 100)" in text
+    _on_screen(cite.evaluate(_TIP_BOX))
+    page.mouse.move(2, 2)
+    tip.wait_for(state="hidden", timeout=5_000)
+    cite.focus()
+    tip.wait_for(state="visible", timeout=5_000)
+    _on_screen(cite.evaluate(_TIP_BOX))
+    page.keyboard.press("Escape")
+    tip.wait_for(state="hidden", timeout=5_000)
+    assert cite.get_attribute("aria-describedby") == tip.get_attribute("id")
+    assert errors == []
+
+
+@pytest.fixture(scope="module")
+def phone(browser, report):
+    """The report on a touch screen 390 px wide (a phone: touch events, no hover)."""
+    ctx = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(60_000)
+    page.goto(report.as_uri())
+    page.wait_for_function("document.documentElement.classList.contains('js')")
+    yield page, errors
+    ctx.close()
+
+
+@pytest.mark.parametrize("path", [PATH, "actors.us-congress.capability",
+                                  "no_deal.ru.expects.territory", "process.base_rate.pace"])
+def test_sources_show_on_a_tap_on_a_phone(phone, path):
+    """A tap shows a number's sources by it, whole and on top (not clipped by the table's
+    scroller) and within the screen; a second tap or a tap elsewhere hides them; the page
+    never scrolls sideways."""
+    page, errors = phone
+    cite = _cite(page, path)
+    cite.evaluate("e => e.scrollIntoView({block: 'center'})")
+    tip = cite.locator(".tip")
+    assert not tip.is_visible()
+    cite.tap()
+    tip.wait_for(state="visible", timeout=5_000)
+    box = cite.evaluate(_TIP_BOX)
+    _on_screen(box)
+    assert box["right"] - box["left"] >= 200  # readable, not squeezed
+    assert "Sources for" in tip.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    cite.tap()
+    tip.wait_for(state="hidden", timeout=5_000)
+    cite.tap()
+    tip.wait_for(state="visible", timeout=5_000)
+    page.locator("h1").tap()
+    tip.wait_for(state="hidden", timeout=5_000)
+    assert errors == []
+
+
+def test_sources_show_without_javascript_too(browser, report):
+    """Without the page's script, focus (a tap or the keyboard) still shows the sources, at
+    the bottom of the window."""
+    ctx = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        page.goto(report.as_uri())
+        cite = page.locator(".cite").first
+        tip = cite.locator(".tip")
+        assert not tip.is_visible()
+        cite.focus()
+        tip.wait_for(state="visible", timeout=5_000)
+        _on_screen(cite.evaluate(_TIP_BOX))
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        ctx.close()

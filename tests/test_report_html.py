@@ -9,6 +9,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("jinja2")
@@ -429,3 +430,354 @@ def test_process_sentences_use_the_same_interval_notation(reports):
     _, doc = reports["ukraine-2025-02"]
     text = _parse(doc).plain
     assert "(5–95%:" not in text
+
+
+# ------------------------------------------------------------ positions round by round (item 8)
+DYNAMIC = ("eum", "exchange", "smp")
+
+
+def test_dynamic_models_keep_every_actors_position_by_round():
+    """ForecastResult.positions (N, R, A, I): each actor's position at each entry of `path`;
+    the outcome is read from the positions (the expected-utility model's weighted median and
+    SMP's most probable position are among them; exchange's is their weighted mean)."""
+    a = analyze(load_scenario(EC), draws=20, seed=4)
+    n, n_act, n_iss = a.inputs.position.shape
+    for m in DYNAMIC:
+        res = a.forecasts[m]
+        assert res.positions is not None and res.positions.dtype == np.float32
+        assert res.positions.shape == (n, res.path.shape[1], n_act, n_iss), m
+        last = res.positions[:, -1].astype(float)  # (N, A, I)
+        if m in ("eum", "smp"):
+            assert np.all(np.isclose(last, res.outcome[:, None, :], atol=1e-5).any(axis=1)), m
+        else:
+            w = a.inputs.capability[:, :, None] * a.inputs.salience
+            mean = (w * last).sum(axis=1) / w.sum(axis=1)
+            assert np.allclose(mean, res.outcome, atol=1e-5)
+    for m in ("exchange", "smp"):  # their path starts from the input
+        assert np.allclose(a.forecasts[m].positions[:, 0], a.inputs.position, atol=1e-6), m
+    for m in ("compromise", "median"):
+        assert a.forecasts[m].positions is None
+
+
+def _axes(layout: dict, name: str) -> list[dict]:
+    return [layout[k] for k in sorted((k for k in layout if re.fullmatch(rf"{name}\d*", k)),
+                                      key=lambda k: int(k[len(name):] or 1))]
+
+
+def _legend(name: str) -> str:
+    return _unlabel(name).replace("\n", " ")
+
+
+@pytest.mark.parametrize("name", [f.stem for f in FILES])
+def test_positions_round_by_round_for_every_issue(name, reports):
+    """Per issue, one strip per dynamic model: a line per actor (legend: the actor's name),
+    the forecast outcome (the JSON's path_median), medians over the draws, round 0 the input,
+    the y axis in the issue's own units; the numbers are in a table under the chart."""
+    from detente.labels import short_name
+
+    a, doc = reports[name]
+    s, d = a.scenario, a.inputs
+    data = a.to_dict()
+    text = _parse(doc).plain
+    assert text.count("Positions round by round") == len(s.issues)
+    for j, iss in enumerate(s.issues):
+        spec = _spec(doc, f"rounds-chart-{j}")
+        layout = spec["layout"]
+        xs, ys = _axes(layout, "xaxis"), _axes(layout, "yaxis")
+        assert len(xs) == len(ys) == len(DYNAMIC)
+        unit = iss.unit or f"position on the scale {iss.scale[0]:g}–{iss.scale[1]:g}"
+        for k, (m, x, y) in enumerate(zip(DYNAMIC, xs, ys)):
+            assert _unlabel(x["title"]["text"]).startswith(m), x["title"]["text"]
+            assert _unlabel(y["title"]["text"]) == unit
+            lo, hi = iss.scale
+            assert y["range"][0] < lo and hi < y["range"][1]
+            traces = [t for t in spec["data"] if t.get("xaxis", "x") == ("x" if k == 0 else
+                                                                         f"x{k + 1}")]
+            outcome = [t for t in traces if t["name"] == "forecast outcome"]
+            assert len(outcome) == 1
+            med = data["issues"][j]["forecast"][m]["path_median"]
+            shown = outcome[0]["y"]
+            if m == "eum":  # round 0 (the input) has no outcome in the model's path
+                assert shown[0] is None and outcome[0]["x"][0] == 0
+                shown = shown[1:]
+            assert shown == pytest.approx(med[:len(shown)], abs=1e-9)
+            actors = [t for t in traces if t["name"] != "forecast outcome"]
+            with_stance = [ac for k2, ac in enumerate(s.actors) if d.has_stance[k2, j]]
+            assert [_legend(t["name"]) for t in actors] == [short_name(ac.name, ac.id)
+                                                           for ac in with_stance]
+            user = d.to_user(a.forecasts[m].positions.astype(float), issue_axis=-1)
+            for t, ac in zip(actors, with_stance):
+                col = s.actors.index(ac)
+                start = np.median(d.to_user(d.position)[:, col, j])
+                assert t["x"][0] == 0 and t["y"][0] == pytest.approx(start, abs=1e-3)
+                want = np.median(user[:, :, col, j], axis=0)
+                got = t["y"][1:] if m == "eum" else t["y"]
+                want = want[:len(got)]
+                assert got == pytest.approx(want.tolist(), abs=1e-3), (m, ac.id)
+        # the numbers beside the chart: one table per model, a row per round shown
+        body = doc[doc.index(f'id="rounds-chart-{j}"'):]
+        body = body[:body.index("</details>")]
+        assert body.count('<table class="numbers rounds">') == len(DYNAMIC)
+    assert "medians over the draws" in text
+
+
+def test_no_round_chart_without_a_dynamic_model():
+    a = analyze(load_scenario(EC), models=("compromise", "median"))
+    doc = render_html(a)
+    assert "rounds-chart" not in doc and "Positions round by round" not in _parse(doc).plain
+
+
+def test_round_chart_of_a_point_estimate_and_of_a_streamed_run():
+    point = render_html(analyze(load_scenario(EC)))
+    assert "rounds-chart-0" in point and "medians over the draws" not in _parse(point).plain
+    streamed = analyze(load_scenario(EC), draws=300, seed=2, stream=True, chunk_size=128)
+    text = _parse(render_html(streamed)).plain
+    assert "A streamed run keeps the first draw only" in text
+
+
+def test_flat_tails_are_cut_and_said_so(reports):
+    """SMP runs up to 100 turns; once the lines stay flat the rest is left out, in words."""
+    a, doc = reports["ukraine-2025-02"]
+    assert a.forecasts["smp"].path.shape[1] > 30
+    spec = _spec(doc, "rounds-chart-0")
+    smp_x = [t["x"] for t in spec["data"] if t.get("xaxis") == "x3"]
+    assert max(len(x) for x in smp_x) < a.forecasts["smp"].path.shape[1]
+    assert re.search(r"the lines stay flat after turn \d+: the \d+ later turns are left out",
+                     _parse(doc).plain)
+
+
+# --------------------------------------------------------- per-number provenance (item 8)
+class _Cites(HTMLParser):
+    """Every cited number: its text, its tooltip's text, the tooltip's links, and the cell
+    (table class and column) it sits in."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[dict] = []
+        self._stack: list[str] = []  # open spans: "cite", "tip" or "span"
+        self._cur: dict | None = None
+        self._table = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "table":
+            self._table = a.get("class", "")
+        if tag != "span" and not (tag == "a" and self._cur is not None):
+            return
+        if tag == "a":
+            self._cur["links"].append(a.get("href", ""))
+            return
+        cls = a.get("class", "").split()
+        if "cite" in cls:
+            self._cur = {"number": "", "tip": "", "links": [], "id": a.get("aria-describedby"),
+                         "tabindex": a.get("tabindex"), "table": self._table, "tip_id": None,
+                         "role": None}
+            self._stack.append("cite")
+        elif "tip" in cls:
+            self._cur["tip_id"], self._cur["role"] = a.get("id"), a.get("role")
+            self._stack.append("tip")
+        else:
+            self._stack.append("span")
+
+    def handle_endtag(self, tag):
+        if tag != "span" or not self._stack:
+            return
+        kind = self._stack.pop()
+        if kind == "cite":
+            self._cur["tip"] = re.sub(r"\s+", " ", self._cur["tip"]).strip()
+            self.found.append(self._cur)
+            self._cur = None
+
+    def handle_data(self, data):
+        if self._cur is None:
+            return
+        if "tip" in self._stack:
+            self._cur["tip"] += data
+        else:
+            self._cur["number"] += data
+
+
+def _cites(doc: str) -> list[dict]:
+    p = _Cites()
+    p.feed(doc)
+    p.close()
+    return p.found
+
+
+def _tip_for(cites: list[dict], path: str) -> dict:
+    got = [c for c in cites if c["tip"].startswith(f"Sources for {path}:")]
+    assert got, path
+    return got[0]
+
+
+def _expect_sources(tip: dict, ids, scenario) -> None:
+    by_id = {src.id: src for src in scenario.sources}
+    for sid in ids:
+        src = by_id[sid]
+        assert src.title in tip["tip"], (sid, tip["tip"])
+        if src.publisher:
+            assert src.publisher in tip["tip"]
+        if src.date:
+            assert src.date.isoformat() in tip["tip"]
+        assert f"#source-{sid}" in tip["links"]
+
+
+def test_every_input_number_carries_its_sources(reports):
+    """Capabilities, positions, saliences, status quos, no-deal inputs and process inputs:
+    each is a focusable number whose tooltip (its description for screen readers) lists the
+    title, publisher and date of every source its block cites, and links to them."""
+    a, doc = reports["ukraine-2025-02"]
+    s = a.scenario
+    cites = _cites(doc)
+    assert cites
+    ids = [c["id"] for c in cites]
+    assert len(set(ids)) == len(ids)
+    for c in cites:
+        assert c["tabindex"] == "0" and c["id"] == c["tip_id"] and c["role"] == "tooltip"
+        assert c["number"].strip() and c["tip"]
+    # actors' capabilities and no-deal values
+    for ac in s.actors:
+        _expect_sources(_tip_for(cites, f"actors.{ac.id}.capability"), ac.sources, s)
+    # every position and salience, in the positions tables
+    n_stances = sum(len(v) for v in s.stances.values())
+    for ac, by_issue in s.stances.items():
+        for iss, st in by_issue.items():
+            for key in ("position", "salience"):
+                tip = _tip_for(cites, f"stances.{ac}.{iss}.{key}")
+                _expect_sources(tip, st.sources, s)
+    positions = [c for c in cites if re.match(r"Sources for stances\.", c["tip"])]
+    assert len(positions) == 2 * n_stances
+    # an uncertain number says so, with its distribution and that entry's sources
+    tip = _tip_for(cites, "stances.ru.territory.position")
+    assert "Uncertain: triangular(75, 100, 100)" in tip["tip"]
+    assert "Vladimir Putin" in tip["tip"].split("Uncertain")[1]
+    # status quos (each issue's paragraph and each package table)
+    for iss in s.issues:
+        sq = [c for c in cites if c["tip"].startswith(f"Sources for issues.{iss.id}.status_quo:")]
+        assert len(sq) == 1 + len(s.tables)
+        _expect_sources(sq[0], iss.sources, s)
+    # no-deal costs, drifts and expectations
+    for ac, nd in s.no_deal.items():
+        _expect_sources(_tip_for(cites, f"no_deal.{ac}.cost"), nd.sources, s)
+        for iss in nd.expects:
+            _expect_sources(_tip_for(cites, f"no_deal.{ac}.expects.{iss}"), nd.sources, s)
+    assert "Uncertain: uniform(0.02, 0.1)" in _tip_for(cites, "no_deal.ru.cost")["tip"]
+    # process inputs
+    p = s.process
+    _expect_sources(_tip_for(cites, "process.base_rate.pace"), p.base_rate.sources, s)
+    _expect_sources(_tip_for(cites, "process.beliefs.half_life"), p.beliefs.sources, s)
+    _expect_sources(_tip_for(cites, "process.breakdown"), p.sources, s)
+    for tid, tp in p.tables.items():
+        _expect_sources(_tip_for(cites, f"process.tables.{tid}.chance"), tp.sources, s)
+    for u in p.unilateral:
+        _expect_sources(_tip_for(cites, f"process.unilateral[{u.actor}.{u.issue}].range"),
+                        u.sources, s)
+    for pa in p.partials:
+        _expect_sources(_tip_for(cites, f"process.partials[{pa.id}].chance"), pa.sources, s)
+    text = _parse(doc).plain
+    assert "Without a deal" in text and "The process inputs the scenario declares" in text
+
+
+def test_the_numbers_in_the_tables_are_the_cited_ones(reports):
+    """A cited number reads as before (the tooltip is extra): the positions table's cells."""
+    a, doc = reports["ukraine-2025-02"]
+    cites = _cites(doc)
+    for ac, by_issue in a.scenario.stances.items():
+        for iss, st in by_issue.items():
+            c = _tip_for(cites, f"stances.{ac}.{iss}.position")
+            assert c["number"] == f"{st.position:g}"
+            c = _tip_for(cites, f"stances.{ac}.{iss}.salience")
+            assert c["number"] == f"{st.salience:.2f}"
+
+
+PROV = """
+detente: 1
+id: prov
+title: Provenance
+as_of: 2025-01-01
+sources:
+  - {id: s1, title: "Report <b>one</b>", publisher: Agency, date: 2024-05-06}
+  - {id: s2, title: Second report}
+actors:
+  - {id: a, name: Aland, capability: 1, sources: [s1]}
+  - {id: b, name: Borland, capability: 2}
+issues:
+  - {id: x, name: Border, status_quo: 50, sources: [s2]}
+stances:
+  a: {x: {position: 80, salience: 1, sources: [s1, s2]}}
+  b: {x: {position: 20, salience: 0.5}}
+tables:
+  - {id: t, members: [a, b]}
+"""
+
+
+def test_provenance_names_uncited_numbers_and_escapes_titles():
+    s = loads_scenario(PROV, file="prov.yaml")
+    doc = render_html(analyze(s))
+    cites = _cites(doc)
+    tip = _tip_for(cites, "stances.a.x.position")
+    assert "Report <b>one</b> — Agency, 2024-05-06" in tip["tip"]
+    assert "Second report" in tip["tip"] and tip["links"] == ["#source-s1", "#source-s2"]
+    assert "<b>one</b>" not in doc  # a title is text, never markup
+    assert "none cited" in _tip_for(cites, "stances.b.x.position")["tip"]
+    assert "none cited" in _tip_for(cites, "actors.b.capability")["tip"]
+    _expect_sources(_tip_for(cites, "issues.x.status_quo"), ("s2",), s)
+    assert not _external_loads(_parse(doc))
+
+
+def test_tooltips_work_on_touch_and_keyboard_and_stay_on_screen(reports):
+    """The tooltip's behaviour is in the page (tests/test_report_browser.py drives it): shown
+    on hover, focus and tap, placed by the number, within the window; hidden in print."""
+    _, doc = reports["ukraine-2025-02"]
+    for hook in ('"mouseenter"', '"focusin"', '"click"', '"Escape"', "(hover: hover)"):
+        assert hook in doc, hook
+    css = doc[doc.index("<style>"):doc.index("</style>")]
+    assert re.search(r"\.tip \{[^}]*position: fixed", css)
+    assert re.search(r"\.tip \{ display: none !important", css[css.index("@media print"):])
+
+
+# ------------------------------------------------------------------ defaults assumed (item 5)
+def test_defaults_block_sits_with_the_questions(reports):
+    """The terminal's "Defaults assumed": each default the scenario relied on and, with draws,
+    the questions at 0% or 100% that rest on it, between the questions and section 2."""
+    from detente.labels import default_assumptions
+
+    a, doc = reports["ukraine-2025-02"]
+    text = _parse(doc).plain
+    found = default_assumptions(a.scenario, {q.id: q.probability for q in a.questions}, a.draws)
+    assert found and any(d.questions for d in found)
+    start = text.index("Defaults assumed")
+    assert text.index("1. The questions") < start < text.index("2. Positions and forecasts")
+    block = text[start:text.index("2. Positions and forecasts")]
+    assert "what follows from them is an assumption, not a finding" in block
+    texts = {q.id: q.text for q in a.questions}
+    answers = {q.id: q.probability for q in a.questions}
+    for d in found:
+        assert " ".join(d.text.replace("`", "").split()) in block
+        for q in d.questions:
+            assert f"{answers[q]:.0%} {texts[q]} {q}" in block
+    html_block = doc[doc.index('<div class="defaults"'):doc.index('<section id="issues"')]
+    assert "<code>expects</code>" in html_block and "`" not in html_block
+    for q in {q for d in found for q in d.questions}:
+        assert f'href="#q-{q}"' in doc and f'id="q-{q}"' in doc
+
+
+def test_defaults_of_a_point_estimate_and_of_a_scenario_that_declares_everything():
+    import yaml
+
+    from detente.labels import default_assumptions
+
+    base = yaml.safe_load(PROV)
+    base["questions"] = [{"id": "zone", "text": "Is there a zone at t?",
+                          "when": {"zone": {"table": "t", "by_month": 3}}}]
+    s = loads_scenario(yaml.safe_dump(base), file="p.yaml")
+    text = _parse(render_html(analyze(s))).plain
+    assert "Defaults assumed" in text and "resting on it" not in text
+    assert "no `expects` under `no_deal`".replace("`", "") in text
+    base["no_deal"] = {"a": {"cost": 0.05, "expects": {"x": 60}},
+                       "b": {"cost": 0.02, "expects": {"x": 40}}}
+    base["uncertainty"] = {"stances.a.x.position": "uniform(70, 90)"}
+    s = loads_scenario(yaml.safe_dump(base), file="p.yaml")
+    a = analyze(s, draws=50, seed=1)
+    assert default_assumptions(s, {q.id: q.probability for q in a.questions}, a.draws) == []
+    assert "Defaults assumed" not in _parse(render_html(a)).plain

@@ -41,6 +41,10 @@ STREAM_ABOVE = 200_000
 STREAM_CHUNK_BLOCKS = 4
 """A streamed run's default chunks: at most 4 blocks (4,096 draws; the flagship needs about
 0.6 GB per worker for them, against 2 GB for 16 blocks)."""
+POSITIONS_KEPT = 1_024
+"""The dynamic models' positions round by round (every actor, every round: large) are kept for
+the run's first this-many draws only; the report plots their medians. Outcomes and their paths
+are kept for every draw."""
 SENSITIVITY_SAMPLE = 20_000
 """A streamed run ranks the drivers (sensitivity) on its first this-many draws."""
 
@@ -211,8 +215,12 @@ def _chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n:
     """Draws start … start + n − 1 of a run (the point estimate when ``ss`` is None)."""
     d = point_draws(scenario) if ss is None else sample(scenario, n, ss, start=start)
     forecasts = {}
+    keep = max(0, min(n, POSITIONS_KEPT - start))
     for name in models:
-        forecasts[name] = registry.get(name).fn(d.capability, d.position, d.salience)
+        r = registry.get(name).fn(d.capability, d.position, d.salience)
+        if r.positions is not None and r.positions.shape[0] > keep:
+            r = dataclasses.replace(r, positions=r.positions[:keep])
+        forecasts[name] = r
     uq = utility(d.status_quo, d.position, utility_weights(d.salience))
     nd = no_deal_values(d, 0.0)
     tables = bargain_tables(scenario, d) if bargain else {}

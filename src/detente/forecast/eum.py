@@ -452,4 +452,5 @@ def eum_forecast(
     out = eum_rounds(capability, position, salience, **options)
     series = out.median if readout == "median" else out.mean
     params = {**out.params, "readout": readout}
-    return ForecastResult("eum", params, series[:, -1, :], series[:, 1:, :], out.trail)
+    return ForecastResult("eum", params, series[:, -1, :], series[:, 1:, :], out.trail,
+                          positions=out.positions[:, 1:].astype(np.float32))

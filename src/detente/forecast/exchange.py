@@ -390,6 +390,8 @@ def exchange_forecast(
     st = _Structure(n_act, n_iss)
     path = np.empty((n, rounds + 1, n_iss))
     path[:, 0] = _nbs(w, x)
+    moved = np.empty((n, rounds + 1, n_act, n_iss), dtype=np.float32)  # positions per round
+    moved[:, 0] = x
     trail: list[dict[str, Any]] = []
     step = max(1, _CHUNK_CELLS // max(st.n, 1))
     for lo in range(0, n, step):
@@ -402,7 +404,9 @@ def exchange_forecast(
             trail.extend({"round": r, **t} for t in tr)
             xc = xc + (fixed_weight + salience_weight * (1.0 - sc)) * (y - xc)
             path[sl, r] = _nbs(wc, xc)
+            moved[sl, r] = xc
     path = np.where(tot > 0, path, np.nan)
     params = {"rounds": rounds, "fixed_weight": fixed_weight, "salience_weight": salience_weight,
               "nbs_cap": nbs_cap, "move_budget": move_budget, "tie_tol": tie_tol, "min_gain": min_gain}
-    return ForecastResult("exchange", params, path[:, -1].copy(), path, tuple(trail))
+    return ForecastResult("exchange", params, path[:, -1].copy(), path, tuple(trail),
+                          positions=moved)

@@ -25,7 +25,10 @@ class ForecastResult:
 
     ``outcome`` is (N, I) in normalised units; ``path`` (N, R, I) holds the
     outcome after each round for dynamic models (None for static ones);
-    ``trail`` holds human-readable explanation records (draw 0).
+    ``trail`` holds human-readable explanation records (draw 0); ``positions`` (N, R, A, I),
+    for dynamic models, every actor's position at each entry of ``path`` (normalised units,
+    float32 to keep a long run's memory down; not in :meth:`to_dict`: the report plots their
+    medians).
     """
 
     model: str
@@ -33,6 +36,7 @@ class ForecastResult:
     outcome: np.ndarray
     path: np.ndarray | None = None
     trail: tuple[dict[str, Any], ...] = field(default=())
+    positions: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -626,4 +626,5 @@ def smp_forecast(
     run = smp_run(capability, position, salience, **options)
     series = run.outcome if readout == "pce" else mean_path(capability, salience, run.positions)
     params = {**run.params, "readout": readout}
-    return ForecastResult("smp", params, series[:, -1, :].copy(), series, run.trail)
+    return ForecastResult("smp", params, series[:, -1, :].copy(), series, run.trail,
+                          positions=run.positions.astype(np.float32))

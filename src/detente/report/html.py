@@ -1,13 +1,15 @@
 """The HTML report of an analysis: one self-contained file that works offline and on paper.
 
 :func:`render_html` turns an :class:`~detente.analysis.Analysis` into a single HTML document:
-the questions and their answers first, then positions and forecasts per issue, each table's
-deal and who accepts it, the gain from linkage, the stability picture, the timeline (how the
+the questions and their answers first (and the defaults they rest on), then positions and
+forecasts per issue (with the dynamic models' positions round by round), each table's deal and
+who accepts it, the gain from linkage, the stability picture, the timeline (how the
 talks unfold in the process model, month by month), sensitivity, every source with the
 parameters it supports, and how the run was produced.
 Charts are plotly figures; plotly.js is inlined once, so the file loads nothing from the
 network (a Content-Security-Policy in the document forbids it too). Every chart has a table
-of its numbers beside it, so a printout still carries the values.
+of its numbers beside it, so a printout still carries the values. Every input number carries
+the sources behind it (:mod:`.html_inputs`): a tooltip on hover, keyboard focus or a tap.
 
 Needs the optional extra ``detente[report]`` (jinja2, plotly).
 """
@@ -25,14 +27,14 @@ from ..analysis import Analysis
 from ..errors import DetenteError
 from ..forecast import registry
 from ..labels import describe
+from .html_inputs import Cites
+from .html_sections import _num, _pct_interval, _range, _share
 from .process import HTML_MONTHS, MEASURES, process_view
 from .tables import _v as _stat  # the median with its 5–95% range, as in the terminal
-from .tables import holding_sentences, linkage_sentence
 from .terminal import _pct
 
 __all__ = ["ReportError", "check_report_extra", "render_html", "write_report"]
 
-_MAX_EQUILIBRIA = 20
 _TRAIL_STEPS = 6
 _TOP_DRIVERS = 3
 
@@ -59,30 +61,6 @@ def _require() -> tuple[Any, Any]:
     return jinja2, plotly
 
 
-# ------------------------------------------------------------------------------------ format
-def _num(v: float | None, digits: int = 1, sign: bool = False) -> str:
-    if v is None or not np.isfinite(v):
-        return "—"
-    return f"{v:{'+' if sign else ''}.{digits}f}"
-
-
-def _share(v: float, many: bool) -> str:
-    if many:
-        return _pct(v)
-    return "yes" if v >= 0.5 else "no"
-
-
-def _range(lo: float, hi: float) -> str:
-    """A range of shares in the report's one interval notation, the terminal's: the bracket
-    after the value, the unit written once ("[43–48]" after "46%")."""
-    return f"[{_pct(lo).rstrip('%')}–{_pct(hi).rstrip('%')}]"
-
-
-def _pct_interval(v: float, lo: float, hi: float) -> str:
-    """A share with its interval: "46% [43–48]"."""
-    return f"{_pct(v)} {_range(lo, hi)}"
-
-
 # ------------------------------------------------------------------------------------ sections
 def _questions(analysis: Analysis, many: bool) -> list[dict[str, Any]]:
     notes = {q.id: q.note for q in analysis.scenario.questions}
@@ -97,20 +75,26 @@ def _questions(analysis: Analysis, many: bool) -> list[dict[str, Any]]:
     return out
 
 
-def _actors(analysis: Analysis, data: dict[str, Any]) -> list[dict[str, Any]]:
+def _actors(analysis: Analysis, data: dict[str, Any], cites: Cites) -> list[dict[str, Any]]:
+    nd = analysis.scenario.no_deal
     return [{"id": a.id, "name": a.name, "role": a.role,
              "capability": _pct(rec["capability_share"]),
+             "capability_cite": cites(f"actors.{a.id}.capability", a),
              "u_sq": _num(rec["status_quo_utility"]["p50"], 2),
-             "no_deal": _num(rec["no_deal_value"]["p50"], 2)}
+             "no_deal": _num(rec["no_deal_value"]["p50"], 2),
+             "no_deal_cite": cites(f"no_deal.{a.id}", nd.get(a.id), prefix=f"no_deal.{a.id}.")}
             for a, rec in zip(analysis.scenario.actors, data["actors"])]
 
 
-def _issues(analysis: Analysis, data: dict[str, Any], many: bool) -> list[dict[str, Any]]:
+def _issues(analysis: Analysis, data: dict[str, Any], many: bool,
+            cites: Cites) -> list[dict[str, Any]]:
     s = analysis.scenario
     out = []
     for iss, rec in zip(s.issues, data["issues"]):
         positions = [{"actor": a.id, "name": a.name, "position": st.position,
-                      "salience": st.salience}
+                      "salience": st.salience,
+                      "position_cite": cites(f"stances.{a.id}.{iss.id}.position", st),
+                      "salience_cite": cites(f"stances.{a.id}.{iss.id}.salience", st)}
                      for a in s.actors if (st := s.stances.get(a.id, {}).get(iss.id)) is not None]
         forecasts = []
         for m, st in rec["forecast"].items():
@@ -124,6 +108,7 @@ def _issues(analysis: Analysis, data: dict[str, Any], many: bool) -> list[dict[s
                     "anchors": [{"value": float(v), "label": lab}
                                 for v, lab in sorted(iss.anchors.items())],
                     "status_quo": iss.status_quo,
+                    "status_quo_cite": cites(f"issues.{iss.id}.status_quo", iss),
                     "status_quo_meaning": describe(iss, iss.status_quo),
                     "description": iss.description, "positions": positions,
                     "forecasts": forecasts})
@@ -136,188 +121,6 @@ def _trails(analysis: Analysis) -> list[dict[str, Any]]:
     return [{"model": m, "steps": len(tr),
              "shown": [format_trail_entry(e, analysis) for e in tr[:_TRAIL_STEPS]]}
             for m in analysis.models if (tr := analysis.forecasts[m].trail)]
-
-
-def _zone_text(z: dict[str, Any], many: bool) -> str:
-    if many:
-        sh = z["share_of_packages"]
-        return (f"P(zone of agreement) = {_pct(z['exists'])}; packages acceptable to all: "
-                f"{_pct_interval(sh['p50'], sh['p05'], sh['p95'])}.")
-    if z["exists"]:
-        return (f"Zone of agreement: yes — every member can gain {z['max_min_gain']['p50']:.3f} "
-                f"at once; packages acceptable to all: {z['share_of_packages']['p50']:.0%}.")
-    need = max(0.0, -z["max_min_gain"]["p50"])
-    how = (f"it would open if every member's no-deal value fell by {need:.3f}" if need >= 5e-4
-           else "no package gives every member a strict gain")
-    return f"Zone of agreement: none — {how}."
-
-
-def _holds_text(t: dict[str, Any], many: bool) -> list[str]:
-    if not t["vetoes"]:
-        return ["No veto player sits outside this table: a deal needs only its members' "
-                "acceptance."]
-    return holding_sentences(t, many, pct=_pct, quotes=("“", "”"))
-
-
-def _tables(analysis: Analysis, data: dict[str, Any], many: bool) -> list[dict[str, Any]]:
-    s = analysis.scenario
-    out = []
-    for k, (tid, t) in enumerate(data["tables"].items()):
-        table = next(x for x in s.tables if x.id == tid)
-        alt = t["alternatives"]
-        rows = []
-        for iss in s.issues:
-            deal = t["deal"]["package"][iss.id]
-            hold = t["holding_deal"]["package"][iss.id]
-            by = t["linkage"]["issue_by_issue"][iss.id]
-            rows.append({
-                "issue": iss.id, "name": iss.name, "unit": iss.unit,
-                "scale": (float(iss.scale[0]), float(iss.scale[1])),
-                "anchors": sorted(float(v) for v in iss.anchors),
-                "sq": f"{iss.status_quo:g}", "sq_value": float(iss.status_quo),
-                "deal": _stat(deal, many), "deal_value": deal["p50"],
-                "deal_lo": deal["p05"], "deal_hi": deal["p95"],
-                "nash_cap": _stat(alt["nash_capability"]["package"][iss.id], many,
-                                  interval=False),
-                "ks": _stat(alt["kalai_smorodinsky"]["package"][iss.id], many, interval=False),
-                "holds": _stat(hold, many, interval=False), "holds_value": hold["p50"],
-                "by_issue": _stat(by, many, interval=False), "by_issue_value": by["p50"],
-                "meaning": deal.get("meaning") or "—"})
-        members = []
-        for a in t["members"]:
-            tr = t["linkage"]["trades"][a]
-            members.append({
-                "actor": a, "no_deal": _stat(t["no_deal"][a], many, 2),
-                "gain": _stat(t["deal"]["gain"][a], many, 2, sign=True),
-                "linkage": _stat(t["linkage"]["gain_from_linkage"][a], many, 2, sign=True),
-                "gives": ", ".join(i for i, p in tr["gives"].items() if p >= 0.5) or "—",
-                "gets": ", ".join(i for i, p in tr["gets"].items() if p >= 0.5) or "—"})
-        vetoes = []
-        for v in t["vetoes"]:
-            if many:
-                verdict = (f"accepts in {_pct(v['accepts'])} of draws; its veto applies in "
-                           f"{_pct(v['applies'])}")
-            else:
-                verdict = "accepts" if v["accepts"] >= 0.5 else "rejects"
-                if v["applies"] < 0.5:
-                    verdict += ", but its veto does not apply"
-            vetoes.append({"actor": v["actor"], "verdict": verdict,
-                           "issues": ", ".join(v["issues"]) if v["issues"] else "all issues",
-                           "margin": _stat(v["margin"], many, 3, sign=True)})
-        lk = t["linkage"]
-        link_text = linkage_sentence(lk, many, pct=_pct)
-        avoided = [("winning every veto player's acceptance" if name == "(none)" else
-                    f"leaving the issues of {name} untouched")
-                   + (f" ({_pct(p)} of draws)" if many else "")
-                   for name, p in t["holding_deal"]["avoided_vetoes"].items()]
-        out.append({
-            "id": tid, "k": k, "name": table.name if table.name and table.name != tid else None,
-            "members": t["members"], "zone": _zone_text(t["zone"], many), "package": rows,
-            "member_rows": members, "vetoes": vetoes, "holds": _holds_text(t, many),
-            "holding_avoided": avoided,
-            "linkage": link_text[0].upper() + link_text[1:],
-            "linkage_rows": [{"table": tid, "member": a,
-                              "p50": lk["gain_from_linkage"][a]["p50"],
-                              "lo": lk["gain_from_linkage"][a]["p05"],
-                              "hi": lk["gain_from_linkage"][a]["p95"]} for a in t["members"]
-                             if lk["gain_from_linkage"][a]["p50"] is not None],
-        })
-    return out
-
-
-def _stability_run(scenario: Any) -> dict[str, Any]:
-    """:func:`~detente.scenario.conflict.conflict_stability` for a scenario already loaded
-    (the analysis keeps the validated scenario, not its file)."""
-    from ..scenario.conflict import _status_quo_parts, to_engine
-    from ..stability import stability_solve
-
-    engine = to_engine(scenario.conflict, scenario.id)
-    sq = scenario.conflict.status_quo_vector()
-    run = {"result": stability_solve(engine), "options": list(scenario.conflict.option_ids()),
-           "status_quo": sq, "title": scenario.title, "source": scenario.id,
-           "owners": [o.owner for o in engine.options], "engine": engine}
-    run.update(_status_quo_parts(engine, sq, "textbook"))
-    return run
-
-
-def _stability(analysis: Analysis, run: dict[str, Any] | None) -> dict[str, Any] | None:
-    from ..scenario.conflict import describe_state
-    from .stability import _NAMES
-
-    s = analysis.scenario
-    if run is None:
-        if s.conflict is None:
-            return None
-        run = _stability_run(s)
-    r, opts, sq = run["result"], run["options"], run["status_quo"]
-    concepts = list(r.concepts)
-    eqs = {c: set(r.equilibria(c)) for c in concepts}
-    order = {st: i for i, st in enumerate(r.states)}
-    states = sorted({st for c in concepts for st in eqs[c]},
-                    key=lambda st: (st != sq, -sum(st in eqs[c] for c in concepts),
-                                    order.get(st, 0)))
-    rows = [{"state": st, "words": describe_state(opts, st), "sq": st == sq,
-             "marks": [st in eqs[c] for c in concepts]} for st in states[:_MAX_EQUILIBRIA]]
-    out: dict[str, Any] = {
-        "concepts": [{"id": c, "name": _NAMES.get(c, c), "n": len(eqs[c])} for c in concepts],
-        "n_states": len(r.states), "rows": rows, "more": max(0, len(states) - len(rows)),
-        "options": [{"id": o, "owner": w} for o, w in zip(opts, run["owners"])],
-        "dms": [{"dm": dm, "stable": [len(r.stable_states(c, i)) for c in concepts]}
-                for i, dm in enumerate(r.decision_makers)],
-        "sanction_rule": r.sanction_rule, "status_quo": None, "why": [], "moves": [],
-        "coalitions": []}
-    if sq is not None:
-        where = [_NAMES.get(c, c).split(" ")[0] for c in concepts if sq in eqs[c]]
-        out["status_quo"] = {"state": sq, "words": describe_state(opts, sq),
-                             "where": ", ".join(where) if where else "no concept"}
-    out["why"] = [e.text().splitlines()[0] for e in (run.get("explanations") or {}).get("gmr", [])]
-    for concept, res in (run.get("status_quo_analysis") or {}).items():
-        if concept not in ("nash", "gmr"):
-            continue
-        label = _NAMES[concept].split(" ")[0]
-        paths = ["; ".join(f"{dm}: {a} → {b}" for dm, a, b in res.paths.get(eq, []))
-                 for eq in res.equilibria if eq != res.status_quo][:3]
-        out["moves"].append({
-            "text": f"From the status quo, unilateral improvements reach {len(res.reachable)} "
-                    f"state(s); {label} equilibria among them: "
-                    + (", ".join(res.equilibria) if res.equilibria else "none")
-                    + (" (search truncated)" if res.truncated else "") + ".",
-            "paths": [f"to {eq} ({describe_state(opts, eq)}): {p}" for eq, p in
-                      zip([e for e in res.equilibria if e != res.status_quo], paths)]})
-    co = run.get("coalitions")
-    if co is not None:
-        for concept in ("nash", "gmr"):
-            eq = co.equilibria(concept)
-            out["coalitions"].append({
-                "concept": _NAMES[concept].split(" ")[0],
-                "states": [f"{st} ({describe_state(opts, st)})" for st in eq[:6]],
-                "more": max(0, len(eq) - 6)})
-    return out
-
-
-def _timeline_rows(tls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per month (the union over tables), two cells per table: zone and holds."""
-    months = sorted({m for tl in tls for m in tl["months"]})
-    at = [{m: (z, h) for m, z, h in zip(tl["months"], tl["zone_text"], tl["holds_text"])}
-          for tl in tls]
-    return [{"month": m, "cells": [c for by in at for c in by.get(m, ("—", "—"))]}
-            for m in months]
-
-
-def _timelines(data: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for tid, tl in data["timelines"].items():
-        first = {}
-        for key in ("first_zone_month", "first_hold_month"):
-            st = tl[key]
-            first[key] = ("not within the horizon" if st["p50"] is None else
-                          f"month {st['p50']:.0f} (median over the {_pct(st['defined'])} of "
-                          "draws where it happens)")
-        out.append({"table": tid, "months": [int(m) for m in tl["months"]],
-                    "zone": tl["zone_share"], "holds": tl["holds_share"],
-                    "zone_text": [_pct(v) for v in tl["zone_share"]],
-                    "holds_text": [_pct(v) for v in tl["holds_share"]], **first})
-    return out
 
 
 def _sensitivity(analysis: Analysis) -> dict[str, Any]:
@@ -423,15 +226,19 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
 
     from . import html_charts as hc
     from . import html_graphs as hg
+    from . import html_inputs as hi
+    from . import html_rounds as hr
+    from . import html_sections as hs
 
     s = analysis.scenario
     many = analysis.draws > 1
     data = analysis.to_dict()
     ch = hc.Charts()
+    cites = Cites(s)
     questions = _questions(analysis, many)
-    issues = _issues(analysis, data, many)
-    tables = _tables(analysis, data, many)
-    timelines = _timelines(data)
+    issues = _issues(analysis, data, many, cites)
+    tables = hs.tables_view(analysis, data, many, cites)
+    timelines = hs.timelines_view(data)
     process = process_view(data.get("process"), limit=HTML_MONTHS)
     sens = _sensitivity(analysis)
     linkage_rows = [r for t in tables for r in t["linkage_rows"]]
@@ -439,13 +246,17 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
     for t in tables:
         f = fronts.get(t["id"])
         t["frontier"] = f if f is not None and f["points"] is not None else None
+    for iss, view in zip(issues, hr.rounds_view(analysis, data)):
+        iss["rounds"] = view
     run = stability
     if run is None and s.conflict is not None:
-        run = _stability_run(s)
+        run = hs.stability_run(s)
     graph = hg.stability_graph(run) if run is not None else None
     charts = {
         "questions": hc.question_chart(ch, questions, many) if questions else None,
         "issues": [hc.issue_chart(ch, k, iss, many) for k, iss in enumerate(issues)],
+        "rounds": [hr.rounds_chart(ch, k, iss["rounds"]) if iss["rounds"] else None
+                   for k, iss in enumerate(issues)],
         "tables": [hc.deal_chart(ch, t["k"], t, many) for t in tables],
         "linkage": hc.linkage_chart(ch, linkage_rows, many) if linkage_rows else None,
         "timeline": hc.timeline_chart(ch, timelines) if timelines else None,
@@ -461,13 +272,17 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["pct"] = _pct
+    env.filters["code"] = hi.ticks_to_code
     template = env.get_template("report.html.j2")
     return template.render(
-        s=s, a=analysis, many=many, questions=questions, actors=_actors(analysis, data),
+        s=s, a=analysis, many=many, questions=questions, actors=_actors(analysis, data, cites),
+        defaults=hi.defaults_view(analysis, many),
+        no_deal_inputs=hi.no_deal_inputs(s, cites),
+        process_inputs=hi.process_inputs(s, cites) if process else [],
         issues=issues, trails=_trails(analysis), tables=tables, linkage_rows=linkage_rows,
-        stability=_stability(analysis, run), stability_graph=graph, timelines=timelines,
-        timeline_rows=_timeline_rows(timelines), process=process, measures=MEASURES,
-        sensitivity=sens,
+        stability=hs.stability_view(analysis, run), stability_graph=graph,
+        timelines=timelines, timeline_rows=hs.timeline_rows(timelines), process=process,
+        measures=MEASURES, sensitivity=sens,
         sources=_sources(s), provenance=_provenance(analysis), charts=charts,
         models=[(m, registry.get(m).title) for m in analysis.models],
         plotly_js=Markup(get_plotlyjs()))
