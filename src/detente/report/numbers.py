@@ -3,7 +3,7 @@ and the web app (so that 0.4% never reads 0% in one place and 0.4% in another)."
 
 from __future__ import annotations
 
-__all__ = ["num", "pct", "signed"]
+__all__ = ["num", "pct", "signed", "signed_interval"]
 
 
 def pct(v: float | None) -> str:
@@ -32,3 +32,13 @@ def signed(v: float | None, pct: bool) -> str:
     if pct:
         return f"{v * 100:+.1f} pts" if v else "0"
     return f"{v:+.2f}" if v else "0"
+
+
+def signed_interval(iv: tuple[float, float] | list[float] | None, pct: bool) -> str:
+    """A difference's interval, in the difference's units: "[-1.2 to +3.4]"; "" when it is
+    none (or too narrow to show at this precision)."""
+    if iv is None:
+        return ""
+    k, digits = (100.0, 1) if pct else (1.0, 2)
+    lo, hi = f"{iv[0] * k:+.{digits}f}", f"{iv[1] * k:+.{digits}f}"
+    return "" if lo == hi else f"[{lo} to {hi}]"

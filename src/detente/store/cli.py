@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from ..report.numbers import num as _num
+from ..report.numbers import pct as _pct
+
 if TYPE_CHECKING:
-    from .diff import Change, RunDiff
+    from .diff import RunDiff
     from .records import RunRecord, RunSummary
     from .store import RunStore
 
@@ -50,22 +53,6 @@ def _when(s: RunSummary) -> str:
     return s.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v:.0%}" if v in (0.0, 1.0) or 0.01 <= v <= 0.99 else f"{v:.1%}"
-
-
-def _num(v: float | None, digits: int = 1) -> str:
-    return "—" if v is None else f"{v:.{digits}f}"
-
-
-def _signed(v: float | None, pct: bool) -> str:
-    if v is None:
-        return "—"
-    if pct:
-        return f"{v * 100:+.1f} pts" if v else "0"
-    return f"{v:+.2f}" if v else "0"
-
-
 # ------------------------------------------------------------------------------ list
 @runs_app.command("list")
 def list_(
@@ -79,7 +66,7 @@ def list_(
     """List the stored runs, newest first."""
     from rich.table import Table
 
-    from ..cli import _emit
+    from ..report.output import emit as _emit
     from .database import NoHistory, display_url, resolve_url
 
     try:
@@ -172,7 +159,7 @@ def show(
     json_path: JsonOption = None,
 ) -> None:
     """Show one stored run: how it was run and its answers."""
-    from ..cli import _emit
+    from ..report.output import emit as _emit
 
     with _open(db) as store:
         rec = store.get(run_id)
@@ -180,35 +167,6 @@ def show(
 
 
 # ------------------------------------------------------------------------------ diff
-def _signed_interval(iv: tuple[float, float] | list[float] | None, pct: bool) -> str:
-    """A difference's interval, in the difference's units: "[-1.2 to +3.4]"; "" when it is
-    none (or too narrow to show at this precision)."""
-    if iv is None:
-        return ""
-    k, digits = (100.0, 1) if pct else (1.0, 2)
-    lo, hi = f"{iv[0] * k:+.{digits}f}", f"{iv[1] * k:+.{digits}f}"
-    return "" if lo == hi else f"[{lo} to {hi}]"
-
-
-def _difference(c: Change) -> str:
-    """b − a with its interval: "+3.2 [-1.0 to +7.4]" (percentage points for shares);
-    "(exact)" when there is no Monte Carlo error worth a digit (point estimates, numbers that
-    do not vary over the draws)."""
-    d = c.difference
-    if d is None:
-        return "—"
-    pct = c.kind == "share"
-    k, digits = (100.0, 1) if pct else (1.0, 2)
-    text = "0" if c.same else f"{d * k:+.{digits}f}"
-    iv = c.interval
-    if iv is None:
-        return text
-    shown = _signed_interval(iv, pct)
-    if shown:
-        return f"{text} {shown}"
-    return text if c.same else f"{text} (exact)"
-
-
 #: How each status reads (and looks) in the terminal.
 STATUS_TEXT = {"change": ("change", "bold"), "within noise": ("within noise", "dim"),
                "same": ("same", "dim"), "no interval": ("interval n/a", "dim"),
@@ -220,6 +178,8 @@ def render_diff(d: RunDiff, con: Console) -> None:
     Monte Carlo interval; only differences beyond the noise are highlighted."""
     from rich.table import Table
     from rich.text import Text
+
+    from .diff import difference_text
 
     con.print(f"a = {d.a.id} ({d.a.scenario_id}, {_when(d.a)}): the older run", markup=False)
     con.print(f"b = {d.b.id} ({d.b.scenario_id}, {_when(d.b)}): the newer run", markup=False)
@@ -258,7 +218,7 @@ def render_diff(d: RunDiff, con: Console) -> None:
             fmt = _pct if pct else _num
             text, style = STATUS_TEXT.get(c.status, (c.status, ""))
             diff_style = "bold" if c.changed else ""
-            t.add_row(c.key, fmt(c.a), fmt(c.b), Text(_difference(c), style=diff_style),
+            t.add_row(c.key, fmt(c.a), fmt(c.b), Text(difference_text(c), style=diff_style),
                       Text(text, style=style))
         con.print(t)
     if shown:
@@ -275,7 +235,7 @@ def diff(
 ) -> None:
     """Compare two runs: the scenario text, settings, and every answer, the older run as a and
     the newer as b (b − a: newer − older), each difference with its Monte Carlo interval."""
-    from ..cli import _emit
+    from ..report.output import emit as _emit
 
     with _open(db) as store:
         d = store.diff(run_a, run_b)
@@ -291,7 +251,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export everything stored about a run as JSON: scenario text, settings, results."""
-    from ..cli import write_json
+    from ..report.output import write_json
 
     with _open(db) as store:
         doc = store.export(run_id)
@@ -304,7 +264,7 @@ def delete(
     db: DbOption = None,
 ) -> None:
     """Delete one run (give its full id)."""
-    from ..cli import _out
+    from ..report.output import console as _out
 
     with _open(db) as store:
         store.delete(run_id)

@@ -32,10 +32,11 @@ from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import Any
 
+from ..report.numbers import signed_interval
 from .records import RunRecord, RunSummary
 
-__all__ = ["CONFIDENCE", "Change", "RunDiff", "diff_runs", "joint_z", "mean_variance",
-           "share_variance"]
+__all__ = ["CONFIDENCE", "Change", "RunDiff", "diff_runs", "difference_text", "joint_z",
+           "mean_variance", "share_variance"]
 
 #: The joint coverage of a comparison's Monte Carlo intervals.
 CONFIDENCE = 0.95
@@ -338,3 +339,22 @@ def diff_runs(a: RunRecord, b: RunRecord, *, confidence: float = CONFIDENCE) -> 
         tables=tuple(replace(c, z=z) for c in tables),
         swapped=swapped, confidence=confidence,
     )
+
+
+def difference_text(c: Change) -> str:
+    """b − a with its interval: "+3.2 [-1.0 to +7.4]" (percentage points for shares);
+    "(exact)" when there is no Monte Carlo error worth a digit (point estimates, numbers that
+    do not vary over the draws)."""
+    d = c.difference
+    if d is None:
+        return "—"
+    pct = c.kind == "share"
+    k, digits = (100.0, 1) if pct else (1.0, 2)
+    text = "0" if c.same else f"{d * k:+.{digits}f}"
+    iv = c.interval
+    if iv is None:
+        return text
+    shown = signed_interval(iv, pct)
+    if shown:
+        return f"{text} {shown}"
+    return text if c.same else f"{text} (exact)"

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._version import __version__
-from .app import AppContext, context
+from .context import AppContext, context
 from .workspace import NAME_PATTERN, WorkspaceError, check_name, sha256, validate_text
 
 __all__ = ["REPORT_CSP", "router"]

@@ -12,9 +12,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._version import __version__
 from ..errors import DetenteError, ScenarioError
 from ..store.database import data_dir
+from .context import AppContext, _error
 from .jobs import MAX_QUEUED, CancelRefused, JobRunner, QueueFull
 from .reports import ReportCache
 from .security import MAX_BODY, Guard
@@ -36,33 +35,6 @@ log = logging.getLogger("detente.web")
 
 MAX_DRAWS = 200_000
 """Most draws one run from the web app may ask for."""
-
-
-@dataclass
-class AppContext:
-    """Everything the routes use; kept on ``app.state.ctx``."""
-
-    workspace: Workspace
-    store: Any  # detente.store.RunStore
-    reports: ReportCache
-    jobs: JobRunner
-    token: str | None
-    max_draws: int
-    max_body: int
-
-    def close(self) -> None:
-        self.jobs.close()
-        self.store.close()
-
-
-def context(request: Request) -> AppContext:
-    return request.app.state.ctx  # type: ignore[no-any-return]
-
-
-def _error(status: int, message: str, problems: list[dict[str, Any]] | None = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "problems": problems or []}, status_code=status,
-                        headers={"cache-control": "no-store", **(headers or {})})
 
 
 def _install_error_handlers(app: FastAPI) -> None:

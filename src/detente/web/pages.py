@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .._version import __version__
 from .api import report_response
-from .app import AppContext, _error, context
+from .context import AppContext, _error, context
 from .security import COOKIE, cookie_value
 from .workspace import check_name, sha256, validate_text
 
@@ -29,20 +29,16 @@ Ctx = Annotated[AppContext, Depends(context)]
 def _env() -> Any:
     import jinja2
 
-    from ..store.cli import (  # the same numbers as `detente runs show` and `runs diff`
-        _difference,
-        _num,
-        _pct,
-        _signed,
-    )
+    from ..report.numbers import num, pct, signed  # as `detente runs show` and `runs diff`
+    from ..store.diff import difference_text
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("detente.web", "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["pct"] = _pct
-    env.filters["num"] = _num
-    env.filters["signed"] = _signed
-    env.filters["difference"] = _difference
+    env.filters["pct"] = pct
+    env.filters["num"] = num
+    env.filters["signed"] = signed
+    env.filters["difference"] = difference_text
     return env
 
 
