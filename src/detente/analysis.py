@@ -342,7 +342,10 @@ def analyze(
             and (progress is None or draws <= 2 * BLOCK)):
         chunks = [(0, draws)]  # one vectorised pass: the fastest in one process
     else:
-        chunks = plan_chunks(draws, chunk_size, workers=workers or os.cpu_count() or 1,
+        # serial: about four chunks, for the progress bar and a prompt cancel; a pool: the
+        # chunks that keep every worker busy to the end
+        pool = 1 if backend == "serial" else (workers or os.cpu_count() or 1)
+        chunks = plan_chunks(draws, chunk_size, workers=pool,
                              max_blocks=STREAM_CHUNK_BLOCKS if stream else 16)
     run = {"backend": backend, "workers": workers, "scheduler": scheduler, "progress": progress}
     if stream:

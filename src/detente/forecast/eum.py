@@ -258,7 +258,9 @@ def _round(
     if not opts["compel"]:
         kind = np.where(kind == COMPEL, NONE, kind).astype(np.int8)
     valid = pair & (kind != NONE) & (x[:, :, None] != x[:, None, :])
-    target = x[:, :, None] + frac * (x[:, None, :] - x[:, :, None])
+    # a full move lands exactly on the proposer's position (x_i + 1·(x_j − x_i) need not)
+    target = np.where(frac == 1.0, x[:, None, :],
+                      x[:, :, None] + frac * (x[:, None, :] - x[:, :, None]))
     move = np.abs(target - x[:, :, None])
     sel = opts["selection"]
     rank = kind.astype(float)

@@ -46,6 +46,11 @@ _NARROW = 0.7  # repack the alive candidates to the left once the widest row is 
 _TOL = 1e-12  # smallest distance and move that count
 
 
+def _snap(room: np.ndarray) -> np.ndarray:
+    """Room within rounding (1e-12) of zero is zero."""
+    return np.where(np.abs(room) <= 1e-12, 0.0, room)
+
+
 class _Structure:
     """Candidate exchanges (actor pair × issue pair), their cells per role, trigger bitmasks.
 
@@ -188,12 +193,14 @@ def _evaluate(sv: np.ndarray, ix: np.ndarray, sl: np.ndarray | None, s: _State,
             # the NBS shift may not carry the NBS past the partner's position (decide's
             # check_nbs); the NBS counts the round's start positions, the mover's own current
             # position and earlier moves on this issue towards the same partner
+            # (an NBS already at the partner, to rounding, has no room left: a move there is
+            # capped to zero, not freed, so the answer does not hang on the last bit)
             before = nbs_p + s.shift[ap] + np.where(s.toward[tb], 0.0, s.own[bp])
-            room = (tgt_p - before) * dir_p
-            lim = np.minimum(lim, np.where(room > 0, room, np.inf))
+            room = _snap((tgt_p - before) * dir_p)
+            lim = np.minimum(lim, np.where(room >= 0, room, np.inf))
             before = nbs_q + s.shift[bq] + np.where(s.toward[ta], 0.0, s.own[aq])
-            room = (tgt_q - before) * dir_q
-            lim = np.minimum(lim, np.where(room > 0, room, np.inf) / k)
+            room = _snap((tgt_q - before) * dir_q)
+            lim = np.minimum(lim, np.where(room >= 0, room, np.inf) / k)
         move_b = lim / w_bp * dir_p
         move_a = k * lim / w_aq * dir_q
         gain = lim * num / den

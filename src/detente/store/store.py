@@ -208,7 +208,8 @@ class RunStore:
                          options=dict(row.options or {}), results=row.results)
 
     def diff(self, a: str, b: str) -> RunDiff:
-        """What changed from run ``a`` to run ``b``: inputs and results."""
+        """What changed between two runs, the older as ``a`` whichever order they come in:
+        inputs and results (:func:`~detente.store.diff.diff_runs`)."""
         return diff_runs(self.get(a), self.get(b))
 
     def export(self, run_id: str) -> dict[str, Any]:
