@@ -2,6 +2,8 @@
 
 Run: `.venv/bin/python benchmarks/bench_gmcr.py [DMSxOPTIONS ...]` (e.g. 4x20).
 Random payoffs per DM; options spread evenly over the DMs; both sanction rules.
+This times the core solve only; `benchmarks/bench_stability_cli.py` times the command a user
+types (`detente stability FILE` on random GMCR+ files, every analysis it prints).
 """
 
 import sys

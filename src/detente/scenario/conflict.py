@@ -501,11 +501,14 @@ class NoConflictError(DetenteError):
             "docs/reference/scenario-format.md and docs/explanation/stability.md")
 
 
-def conflict_stability(path: Any, *, sanction_rule: str = "textbook") -> dict[str, Any]:
+def conflict_stability(path: Any, *, sanction_rule: str = "textbook",
+                       full: bool = False) -> dict[str, Any]:
     """Load a scenario with a ``conflict`` section (or a GMCR+ ``.gmcr`` file) and compute the
     stability of every state: the :class:`~detente.stability.StabilityResult` under
     ``"result"``, with ``"options"`` (ids, in vector order), ``"status_quo"`` (a vector, or
-    None for ``.gmcr`` files), ``"title"`` and ``"source"``. Raises
+    None for ``.gmcr`` files), ``"title"`` and ``"source"``, and the status-quo and coalition
+    analyses with ``"limits"`` (what was bounded, one sentence each;
+    :mod:`detente.stability.analysis`; ``full=True`` bounds nothing). Raises
     :class:`~detente.errors.ScenarioError` for invalid input."""
     import importlib.util
     from pathlib import Path
@@ -536,36 +539,25 @@ def conflict_stability(path: Any, *, sanction_rule: str = "textbook") -> dict[st
     result = stability_solve(engine, sanction_rule=sanction_rule)  # type: ignore[arg-type]
     run = {"result": result, "options": options, "status_quo": status_quo, "title": title,
            "source": file, "owners": [o.owner for o in engine.options], "engine": engine}
-    run.update(_status_quo_parts(engine, status_quo, sanction_rule))
+    run.update(_status_quo_parts(engine, status_quo, sanction_rule, full=full, result=result))
     return run
 
 
-COALITION_MAX_STATES = 5000
-"""Coalition stability is searched state by state; beyond this many states it is skipped."""
-
-
-def _status_quo_parts(engine: Any, status_quo: str | None, sanction_rule: str) -> dict[str, Any]:
+def _status_quo_parts(engine: Any, status_quo: str | None, sanction_rule: str, *,
+                      full: bool = False, result: Any = None) -> dict[str, Any]:
     """Why the status quo is (un)stable for each DM, where unilateral improvements lead from it,
-    and coalition stability (small conflicts)."""
-    from ..stability.coalitions import coalition_solve
-    from ..stability.explain import explain
-    from ..stability.status_quo import status_quo_solve
+    and coalition stability, bounded unless ``full``
+    (:func:`detente.stability.analysis.conflict_analysis`)."""
+    from ..stability.analysis import conflict_analysis
 
-    out: dict[str, Any] = {"explanations": {}, "status_quo_analysis": {}, "coalitions": None}
-    if status_quo is not None:
-        for concept in ("nash", "gmr"):
-            out["explanations"][concept] = [
-                explain(engine, status_quo, dm, concept, sanction_rule=sanction_rule)
-                for dm in engine.decision_makers]
-            out["status_quo_analysis"][concept] = status_quo_solve(
-                engine, status_quo, concept, sanction_rule=sanction_rule)
-    if engine.n_states <= COALITION_MAX_STATES and len(engine.decision_makers) > 2:
-        out["coalitions"] = coalition_solve(engine)
-    return out
+    return conflict_analysis(engine, status_quo, sanction_rule,  # type: ignore[arg-type]
+                             full=full, result=result)
 
 
 def stability_to_dict(run: dict[str, Any]) -> dict[str, Any]:
     """The JSON form of :func:`conflict_stability`'s result (states named by option vectors)."""
+    from ..stability.analysis import coalitions_to_dict
+
     out = {"source": run["source"], "title": run["title"], "options": run["options"],
            "owners": run["owners"], "status_quo": run["status_quo"],
            **run["result"].to_dict()}
@@ -574,7 +566,15 @@ def stability_to_dict(run: dict[str, Any]) -> dict[str, Any]:
         for c, exps in run.get("explanations", {}).items()}
     out["status_quo_analysis"] = {c: r.to_dict() for c, r in
                                   run.get("status_quo_analysis", {}).items()}
+    limits = list(run.get("limits", ()))
     co = run.get("coalitions")
-    out["coalitions"] = None if co is None else {
-        k: v for k, v in co.to_dict().items() if k != "states"}
+    out["coalitions"] = None
+    if co is not None:
+        r = run["result"]
+        nash = r.equilibria("nash") if "nash" in r.stable else ()
+        out["coalitions"], line = coalitions_to_dict(
+            co, status_quo=run["status_quo"], nash=nash, full=run.get("full", False))
+        if line:
+            limits.append(line)
+    out["limits"] = limits
     return out

@@ -15,8 +15,12 @@ Each test "some s2 in a reachable set satisfies v(s2) ≤ P_i(s)" is a *minimum 
 set*: ``m(s1) = min_{s2 ∈ R_H(s1)} v(s2)`` with ``v = P_i`` (GMR, SEQ) or
 ``v(t) = max(P_i(t), max_{R_i(t)} P_i)`` (SMR). detente computes ``m`` for all states at once by
 a fixed-point iteration over the (state, last mover) graph with sparse min-reductions, never
-enumerating sanctions. ``sanction_rule="gmcrplus"`` instead lets each opponent move at most
-once (as GMCR+ does): a pass over (state, set of opponents used) from the largest set down.
+enumerating sanctions. When the opponents' options are all reversible (textbook rule, GMR and
+SMR), their legal sequences from ``s1`` reach exactly the other states of ``s1``'s connected
+component of their moves, found in linear time (:mod:`detente.stability.reach`); ``s1`` itself is
+then left out, which never changes a verdict (``s1`` is an improvement, so never a sanction).
+``sanction_rule="gmcrplus"`` instead lets each opponent move at most once (as GMCR+ does): a pass
+over (state, set of opponents used) from the largest set down.
 """
 
 from __future__ import annotations
@@ -108,13 +112,17 @@ class StableStates:
     def equilibrium_mask(self, concept: str) -> np.ndarray:
         return self.stable[concept].all(axis=0)
 
+    def _named(self, mask: np.ndarray) -> tuple[str, ...]:
+        states = self.states
+        return tuple(states[j] for j in np.flatnonzero(mask).tolist())
+
     def equilibria(self, concept: str) -> tuple[str, ...]:
         """States stable for every DM under ``concept``."""
-        return tuple(self.states[j] for j in np.flatnonzero(self.equilibrium_mask(concept)))
+        return self._named(self.equilibrium_mask(concept))
 
     def stable_states(self, concept: str, dm: str | int) -> tuple[str, ...]:
         i = self.decision_makers.index(dm) if isinstance(dm, str) else dm
-        return tuple(self.states[j] for j in np.flatnonzero(self.stable[concept][i]))
+        return self._named(self.stable[concept][i])
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,7 +198,13 @@ def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
         if "smr" in out:  # an s2 from which i cannot climb back above the start
             cols.append(np.maximum(p, moves[i].max_over(p, _NEG)))
         if cols:
-            m = reachable_min(np.stack(cols, axis=1), [moves[j] for j in others], sanction_rule)
+            if sanction_rule == "textbook":  # linear time when the opponents' options are
+                from .reach import _sanction_min  # reversible (the same verdicts)
+
+                m = _sanction_min(conflict, np.stack(cols, axis=1), others, moves)
+            else:
+                m = reachable_min(np.stack(cols, axis=1), [moves[j] for j in others],
+                                  sanction_rule)
             worst = imps[i].max_over(m, _NEG)  # the least sanctionable improvement
             ok = worst <= p[:, None]
             for c, col in zip([c for c in ("gmr", "smr") if c in out], ok.T):

@@ -25,8 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .coalitions import Step, legal_paths
-from .concepts import CONCEPTS
+import numpy as np
+
+from .coalitions import Step, legal_paths, legal_reach
+from .concepts import _NEG, CONCEPTS
 from .graph import unilateral_improvements, unilateral_moves
 from .model import Conflict, parse_state
 
@@ -49,7 +51,8 @@ def describe_move(conflict: Conflict, a: int, b: int) -> str:
 class Explanation:
     """``improvements``: one dict per unilateral improvement of the DM from the state, with keys
     ``to``, ``changes``, ``deterred``, ``sanction`` (list of step dicts, or ``None``),
-    ``sanction_state`` and ``responses`` (opponents' reachable states when not deterred)."""
+    ``sanction_state``, ``responses`` (opponents' reachable states when not deterred; the first
+    ``max_responses`` of them) and ``responses_total`` (how many there are)."""
 
     state: str
     dm: str
@@ -90,11 +93,15 @@ class Explanation:
                     line += f" From there {self.dm} cannot move back above {self.state}."
             elif self.concept == "nash":
                 line += " Nash stability considers no sanctions."
-            elif not d["responses"]:
+            elif not d.get("responses_total", len(d["responses"])):
                 line += " The opponents have no response."
             else:
-                line += (" Every response of the opponents ("
-                         + ", ".join(d["responses"]) + f") leaves {self.dm} better off than at "
+                more = d.get("responses_total", len(d["responses"])) - len(d["responses"])
+                listed = ", ".join(d["responses"])
+                listed = (f"{listed} … and {more} more" if listed else f"{more} of them") \
+                    if more else listed
+                line += (f" Every response of the opponents ({listed}) leaves {self.dm} "
+                         f"better off than at "
                          f"{self.state}" + (" or able to move back above it"
                                             if self.concept == "smr" else "") + ".")
             lines.append(line)
@@ -102,9 +109,12 @@ class Explanation:
 
 
 def explain(conflict: Conflict, state: str | int, dm: str | int, concept: str = "gmr", *,
-            sanction_rule: Literal["textbook", "gmcrplus"] = "textbook") -> Explanation:
+            sanction_rule: Literal["textbook", "gmcrplus"] = "textbook",
+            max_responses: int | None = None) -> Explanation:
     """Explain the stability of ``state`` (option vector or bitmask) for ``dm`` (name or
-    index) under ``concept``; agrees with :func:`~detente.stability.stability_solve`."""
+    index) under ``concept``; agrees with :func:`~detente.stability.stability_solve`.
+    ``max_responses``: list at most this many of the opponents' responses to an improvement
+    that cannot be deterred (``responses_total`` counts them all)."""
     if concept not in CONCEPTS:
         raise ValueError(f"unknown concept {concept!r}; choose from {CONCEPTS}")
     dms = conflict.decision_makers
@@ -124,28 +134,30 @@ def explain(conflict: Conflict, state: str | int, dm: str | int, concept: str = 
         return {"dm": dms[k], "from": names[a], "to": names[b],
                 "changes": describe_move(conflict, int(bits[a]), int(bits[b]))}
 
-    def sanctions(t: int) -> bool:
-        if pay[t] > pay[s]:
-            return False
-        if concept == "smr":
-            return all(pay[u] <= pay[s] for u in moves[i].targets(t).tolist())
-        return True
+    # the states that would deter: i does not prefer them to s (for SMR: nor can it move from
+    # them to a state it prefers to s)
+    deters = pay <= pay[s]
+    if concept == "smr":
+        deters &= moves[i].max_over(pay, _NEG) <= pay[s]
 
     out = []
     for s1 in imps[i].targets(s).tolist():
         d: dict[str, Any] = {"to": names[s1],
                              "changes": describe_move(conflict, int(bits[s]), int(bits[s1])),
                              "deterred": False, "sanction": None, "sanction_state": None,
-                             "responses": []}
+                             "responses": [], "responses_total": 0}
         if concept != "nash":
-            reach = legal_paths(s1, graphs, opp, sanction_rule)
-            ok = [t for t in reach if sanctions(t)]
-            if ok:
+            can = legal_reach(s1, graphs, sanction_rule)
+            if (can & deters).any():  # the nearest deterring states, with their sequences
+                reach = legal_paths(s1, graphs, opp, sanction_rule, stop=can & deters)
+                ok = [t for t in reach if deters[t]]
                 t = min(ok, key=lambda t: (len(reach[t]), pay[t], t))
                 d.update(deterred=True, sanction=[step_dict(st) for st in reach[t]],
                          sanction_state=names[t])
             else:
-                d["responses"] = [names[t] for t in sorted(reach)]
+                where = np.flatnonzero(can)
+                d["responses"] = [names[t] for t in where[:max_responses].tolist()]
+                d["responses_total"] = int(where.size)
         out.append(d)
     return Explanation(state=names[s], dm=dms[i], concept=concept, sanction_rule=sanction_rule,
                        stable=all(d["deterred"] for d in out), improvements=out)

@@ -5,10 +5,33 @@ A save file is JSON::
     {"options": [{"name": ..., "permittedDirection": "both" | "fwd" | "back"}, ...],
      "decisionMakers": [{"name": ..., "options": [option index, ...],
                          "preferences": [condition, ...],        # most important first
-                         "preferenceRanking": [state id or [ids...], ...]}],   # when manual
+                         "preferenceRanking": [state id or [ids...], ...],   # when manual
+                         "misperceptions": [condition, ...],     # states the DM cannot see
+                         "payoffs": [number per feasible state]}],          # derived
      "infeasibles": [condition, ...],
-     "useManualPreferenceRanking": bool}      # older files: "useManualPreferenceVectors",
+     "useManualPreferenceRanking": bool,      # older files: "useManualPreferenceVectors",
                                               # and "preferenceVector" for the ranking
+     "coalitions": [DM index or [DM indices], ...],
+     "coalitionsFull": [...], "program": "gmcr-py", "version": ...}
+
+Every field is either honoured or refused with a located error — none is silently dropped:
+
+- ``misperceptions`` (GMCR+ 0.3.12+, its light hypergame): the feasible states matching any of
+  a DM's conditions are invisible to that DM; as in GMCR+ the DM has no move from or to such a
+  state (its preferences and the other DMs' moves are unchanged). See
+  :attr:`~detente.stability.model.Conflict.misperceptions`.
+- ``coalitions``: GMCR+ analyses each listed group as one decision maker. Each DM alone (GMCR+'s
+  default, ``[0, 1, ...]``) is read; a group of two or more DMs is refused (detente keeps the
+  DMs separate and analyses every coalition itself, Kilgour et al. 2001). A list that leaves a
+  DM out is ignored, as GMCR+ ignores it (GMCR+ 0.3.4 saved only ``[0]``), unless it groups
+  DMs; an index out of range or listed twice is refused (GMCR+ cannot open such a file).
+- ``payoffs`` and, when the ranking is computed from the statements, ``preferenceRanking``
+  (or an old file's ``preferenceVector`` beside a ``preferenceRanking``): what GMCR+ computed
+  from the preferences when it saved the file (GMCR+ recomputes them when it opens it). detente checks that they order the states as its own ranking does and refuses
+  the file when they do not (someone edited one without the other).
+- ``coalitionsFull`` (GMCR+'s display copy of the coalitions, never read back by GMCR+),
+  ``program``, ``version`` and ``name``: informational.
+- Any other field is refused, naming it.
 
 A *condition* is a list of ``[option index, "Y" | "N"]`` pairs (all must hold); an or-group is
 ``{"compound": true, "members": [condition, ...]}`` or, equivalently, a list of conditions.
@@ -29,8 +52,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import Problem, ScenarioError
-from .model import All, AnyOf, Condition, Conflict, Lit, Option, Preference
+from .model import All, AnyOf, Condition, Conflict, Lit, Option, Preference, dense_rank
 
 __all__ = ["load_gmcr", "parse_gmcr"]
 
@@ -49,6 +74,25 @@ class _Collector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise ScenarioError(self.problems, file=self.file)
+
+
+_TOP_KEYS = ("options", "decisionMakers", "infeasibles", "useManualPreferenceRanking",
+             "useManualPreferenceVectors", "coalitions", "coalitionsFull", "program", "version",
+             "name")
+_OPTION_KEYS = ("name", "permittedDirection")
+_DM_KEYS = ("name", "options", "preferences", "preferenceRanking", "preferenceVector",
+            "misperceptions", "payoffs")
+
+
+def _unknown_keys(obj: dict, known: tuple[str, ...], where: str, col: _Collector) -> None:
+    for key in obj:
+        if key not in known:
+            col.add(f"{where}.{key}" if where else str(key),
+                    f"detente does not understand the GMCR+ field {key!r}, so it cannot honour "
+                    "it", "detente reads " + ", ".join(repr(k) for k in known)
+                    + f"; remove {key!r} if the analysis does not depend on it, or convert the "
+                    "conflict to a detente scenario (`conflict` section) that says what it "
+                    "means")
 
 
 def load_gmcr(path: str | Path) -> Conflict:
@@ -80,6 +124,7 @@ def parse_gmcr(data: str | dict, *, file: str = "<string>", name: str = "") -> C
                 "'infeasibles'")
         col.raise_if_any()
     assert isinstance(data, dict)
+    _unknown_keys(data, _TOP_KEYS, "", col)
 
     # ------------------------------------------------------------------ options
     raw_opts = data.get("options")
@@ -95,6 +140,7 @@ def parse_gmcr(data: str | dict, *, file: str = "<string>", name: str = "") -> C
                     "write {\"name\": \"...\", \"permittedDirection\": \"both\"}")
             options.append((f"option {i}", "both"))
             continue
+        _unknown_keys(o, _OPTION_KEYS, where, col)
         d = o.get("permittedDirection", "both")
         if d not in _DIRECTIONS:
             col.add(f"{where}.permittedDirection", f"unknown direction {d!r}",
@@ -134,6 +180,7 @@ def parse_gmcr(data: str | dict, *, file: str = "<string>", name: str = "") -> C
             continue
         dm_names.append(d["name"])
         dm_data.append(d)
+        _unknown_keys(d, _DM_KEYS, where, col)
         opts = d.get("options")
         if not isinstance(opts, list):
             col.add(f"{where}.options", "missing list of controlled option indices",
@@ -173,6 +220,18 @@ def parse_gmcr(data: str | dict, *, file: str = "<string>", name: str = "") -> C
         if cond is not None:
             infeasible.append(cond)
 
+    misperceptions: list[tuple[Condition, ...]] = []
+    for i, d in enumerate(dm_data):
+        where = f"decisionMakers[{i}].misperceptions"
+        raw = d.get("misperceptions", [])
+        if not isinstance(raw, list):
+            col.add(where, "must be a list of conditions (the states this decision maker does "
+                    "not perceive)", "write [] or [[[0, \"Y\"], [1, \"N\"]], ...]")
+            raw = []
+        conds = [_condition(c, f"{where}[{j}]", k, perm, col) for j, c in enumerate(raw)]
+        misperceptions.append(tuple(c for c in conds if c is not None))
+    _coalitions(data, dm_names, col)
+
     statements: list[list[Condition]] = []
     for i, d in enumerate(dm_data):
         where = f"decisionMakers[{i}].preferences"
@@ -198,19 +257,113 @@ def parse_gmcr(data: str | dict, *, file: str = "<string>", name: str = "") -> C
         col.raise_if_any()
 
     prefs_out = []
+    used: list[str | None] = []  # the manual ranking each DM's preference is read from
     for i, d in enumerate(dm_data):
+        key = "preferenceVector" if "preferenceVector" in d and "preferenceRanking" not in d \
+            else "preferenceRanking"
+        used.append(key if manual else None)
         if not manual:
             prefs_out.append(Preference(statements=tuple(statements[i])))
             continue
-        key = "preferenceVector" if "preferenceVector" in d and "preferenceRanking" not in d \
-            else "preferenceRanking"
         ranking = d.get(key)
         pay = _ranking(ranking, f"decisionMakers[{i}].{key}", base, col)
         prefs_out.append(Preference(payoffs=pay) if pay is not None
                          else Preference(statements=()))
     col.raise_if_any()
-    return Conflict(base.decision_makers, base.options, tuple(prefs_out), base.infeasible,
-                    base.name)
+    out = Conflict(base.decision_makers, base.options, tuple(prefs_out), base.infeasible,
+                   base.name, tuple(misperceptions) if any(misperceptions) else ())
+    for i, d in enumerate(dm_data):  # what GMCR+ derived from the preferences when it saved
+        ours = out.payoffs[i]
+        if "payoffs" in d:
+            _check_derived(d["payoffs"], ours, f"decisionMakers[{i}].payoffs", out, col)
+        for key in ("preferenceRanking", "preferenceVector"):
+            if key in d and key != used[i]:
+                pay = _ranking(d[key], f"decisionMakers[{i}].{key}", base, col)
+                if pay is not None:
+                    given = np.empty(base.n_states)
+                    given[base.index_of[np.array([p for p, _ in pay])]] = [v for _, v in pay]
+                    _check_derived(given.tolist(), ours, f"decisionMakers[{i}].{key}", out, col)
+    col.raise_if_any()
+    return out
+
+
+def _check_derived(given: Any, ours: np.ndarray, where: str, conflict: Conflict,
+                   col: _Collector) -> None:
+    """A ranking GMCR+ computed and saved must order the states as detente's own does."""
+    n = conflict.n_states
+    hint = ("GMCR+ recomputes this from the preferences when it opens the file, and so does "
+            "detente: delete the field if the preferences are what you mean, or re-save the "
+            "file from GMCR+")
+    if not (isinstance(given, list) and len(given) == n
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in given)):
+        col.add(where, f"expected one number per feasible state ({n}), got "
+                + (f"{len(given)} values" if isinstance(given, list) else repr(given)), hint)
+        return
+    theirs = dense_rank(np.asarray(given, dtype=float))
+    if not np.array_equal(theirs, ours):
+        a, b = _first_disagreement(theirs, ours)
+        names = conflict.state_names
+        word = {1: "above", 0: "level with", -1: "below"}
+        col.add(where, f"disagrees with the decision maker's preferences: it puts state "
+                f"{a + 1} ({names[a]}) {word[int(np.sign(theirs[a] - theirs[b]))]} state "
+                f"{b + 1} ({names[b]}), the preferences put it "
+                f"{word[int(np.sign(ours[a] - ours[b]))]}", hint)
+
+
+def _first_disagreement(x: np.ndarray, y: np.ndarray) -> tuple[int, int]:
+    for a in range(x.size):
+        bad = np.flatnonzero(np.sign(x - x[a]) != np.sign(y - y[a]))
+        if bad.size:
+            return a, int(bad[0])
+    return 0, 0
+
+
+def _coalitions(data: dict, dm_names: list[str], col: _Collector) -> None:
+    """GMCR+'s ``coalitions``, read as GMCR+ reads it: every DM alone is what detente analyses;
+    a list that leaves some DM out is ignored by GMCR+ (it analyses each DM alone; GMCR+ 0.3.4
+    saved only the first DM), so it is too unless it groups DMs; groups are refused."""
+    raw = data.get("coalitions")
+    if raw is None:
+        return
+    n = len(dm_names)
+    hint_alone = (f"write \"coalitions\": {list(range(n))} (each decision maker alone) or "
+                  "remove the field")
+    if not isinstance(raw, list):
+        col.add("coalitions", f"must be a list of decision-maker indices, got {raw!r}",
+                hint_alone)
+        return
+    seen: dict[int, int] = {}
+    groups: list[tuple[int, list[int]]] = []
+    for j, c in enumerate(raw):
+        members = c if isinstance(c, list) else [c]
+        if not members or not all(_is_index(m, n) for m in members):
+            col.add(f"coalitions[{j}]", f"{c!r} is not a decision-maker index or a list of them "
+                    f"(0..{n - 1})", hint_alone)
+            continue
+        for m in members:
+            if m in seen:
+                col.add(f"coalitions[{j}]", f"decision maker {m} ({dm_names[m]!r}) is listed "
+                        f"twice (also in coalitions[{seen[m]}])", hint_alone)
+            seen[m] = j
+        if len(set(members)) > 1:
+            groups.append((j, members))
+    missing = [m for m in range(n) if m not in seen]
+    for j, members in groups:
+        who = " and ".join(repr(dm_names[m]) for m in members)
+        if missing:
+            col.add(f"coalitions[{j}]", f"groups {who}, but the list leaves out decision "
+                    "maker" + ("s " if len(missing) > 1 else " ")
+                    + ", ".join(f"{m} ({dm_names[m]!r})" for m in missing)
+                    + ": GMCR+ then ignores the whole list and analyses each decision maker "
+                    "alone, so what the grouping means is unclear", hint_alone)
+        else:
+            col.add(f"coalitions[{j}]", f"GMCR+ analyses {who} as one decision maker (a "
+                    "coalition); detente does not merge decision makers, so it cannot "
+                    "reproduce that analysis",
+                    "detente analyses every coalition itself (`detente stability` reports "
+                    "coalition Nash and GMR stability, Kilgour et al. 2001); to analyse the "
+                    "decision makers separately " + hint_alone[0].lower() + hint_alone[1:])
+
 
 
 def _is_index(v: Any, k: int) -> bool:
@@ -225,6 +378,7 @@ _COND_HINT = ("a condition is a list of [option index, \"Y\" or \"N\"] pairs, e.
 def _condition(c: Any, where: str, k: int, perm: dict[int, int], col: _Collector
                ) -> Condition | None:
     if isinstance(c, dict):
+        _unknown_keys(c, ("compound", "members"), where, col)
         members = c.get("members")
         if not isinstance(members, list) or not members:
             col.add(where, "an or-group needs a non-empty 'members' list", _COND_HINT)
@@ -241,6 +395,7 @@ def _condition(c: Any, where: str, k: int, perm: dict[int, int], col: _Collector
         return None if any(t is None for t in terms) else AnyOf(tuple(terms))  # type: ignore
     lits = []
     ok = True
+    named: dict[int, int] = {}
     for j, pair in enumerate(c):
         if not (isinstance(pair, list) and len(pair) == 2):
             col.add(f"{where}[{j}]", f"expected an [option index, \"Y\"|\"N\"] pair, got "
@@ -256,7 +411,14 @@ def _condition(c: Any, where: str, k: int, perm: dict[int, int], col: _Collector
             col.add(f"{where}[{j}][1]", f"option value must be \"Y\" or \"N\", got {v!r}",
                     "write \"Y\" (taken) or \"N\" (not taken)")
             ok = False
+        if ok and oi in named:
+            col.add(f"{where}[{j}]", f"option {oi} is named twice in one condition (also at "
+                    f"{where}[{named[oi]}])", "keep one [option index, \"Y\"|\"N\"] pair per "
+                    "option: GMCR+ itself reads such a condition two ways (the last value for "
+                    "infeasible states and misperceptions, never true for preferences)")
+            ok = False
         if ok:
+            named[oi] = j
             lits.append(Lit(perm[oi], v == "Y"))
     return All(tuple(lits)) if ok else None
 

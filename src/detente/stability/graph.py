@@ -2,7 +2,8 @@
 
 DM ``i`` can move from feasible state ``s`` to feasible state ``t ≠ s`` iff ``s`` and ``t``
 differ only in options ``i`` controls (any non-empty subset may change in one move) and no
-changed option violates its reversibility ('fwd': cannot go Y→N; 'back': cannot go N→Y).
+changed option violates its reversibility ('fwd': cannot go Y→N; 'back': cannot go N→Y), and
+``i`` perceives both states (see :attr:`Conflict.misperceptions`).
 Moves are built with numpy bit operations, in chunks of states, never as a dense
 states × states matrix.
 
@@ -96,7 +97,10 @@ def _submasks(mask: int) -> np.ndarray:
     return np.sort(out)
 
 
-def _moves_for_mask(conflict: Conflict, mask: int) -> MoveGraph:
+def _moves_for_mask(conflict: Conflict, mask: int, seen: np.ndarray | None = None
+                    ) -> MoveGraph:
+    """Moves changing options in ``mask``; with ``seen`` (bools over states), only between
+    states the mover perceives."""
     feasible = conflict.feasible
     n = feasible.size
     lut = conflict.index_of
@@ -113,6 +117,8 @@ def _moves_for_mask(conflict: Conflict, mask: int) -> MoveGraph:
         ok &= ((~s & back) & t) == 0       # 'back' options dropped stay dropped
         tgt = lut[t]
         ok &= tgt >= 0
+        if seen is not None:
+            ok &= seen[lo:lo + s.shape[0], None] & seen[np.maximum(tgt, 0)]
         indptr[lo + 1:lo + 1 + s.shape[0]] = ok.sum(axis=1)
         chunks.append(tgt[ok])  # row-major: per source, ascending target (submask order)
     np.cumsum(indptr, out=indptr)
@@ -122,14 +128,24 @@ def _moves_for_mask(conflict: Conflict, mask: int) -> MoveGraph:
 
 
 def unilateral_moves(conflict: Conflict) -> tuple[MoveGraph, ...]:
-    """Every DM's unilateral moves, one :class:`MoveGraph` per DM (in DM order)."""
-    return tuple(_moves_for_mask(conflict, conflict.owner_mask(i))
-                 for i in range(len(conflict.decision_makers)))
+    """Every DM's unilateral moves, one :class:`MoveGraph` per DM (in DM order). A DM with
+    misperceptions has no move from or to a state it does not perceive (as in GMCR+)."""
+    def build() -> tuple[MoveGraph, ...]:
+        seen = conflict.perceived if conflict.misperceptions else None
+        return tuple(_moves_for_mask(conflict, conflict.owner_mask(i),
+                                     None if seen is None or seen[i].all() else seen[i])
+                     for i in range(len(conflict.decision_makers)))
+    return conflict._cached("moves", build)  # read-only arrays: computed once per conflict
 
 
 def unilateral_improvements(conflict: Conflict,
                             moves: tuple[MoveGraph, ...] | None = None) -> tuple[MoveGraph, ...]:
     """Every DM's unilateral improvements: moves to states it strictly prefers."""
-    moves = unilateral_moves(conflict) if moves is None else moves
-    pay = conflict.payoffs
-    return tuple(g.select(pay[i][g.indices] > pay[i][g.sources()]) for i, g in enumerate(moves))
+    def build(moves: tuple[MoveGraph, ...]) -> tuple[MoveGraph, ...]:
+        pay = conflict.payoffs
+        return tuple(g.select(pay[i][g.indices] > pay[i][g.sources()])
+                     for i, g in enumerate(moves))
+    own = unilateral_moves(conflict)
+    if moves is None or moves is own:
+        return conflict._cached("improvements", lambda: build(own))
+    return build(moves)

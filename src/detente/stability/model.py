@@ -5,6 +5,9 @@ patterns, and one preference per DM. A *state* is an integer bitmask of option v
 is set when option ``i`` is taken (option 0 is the least significant bit). Its name is the option
 vector, e.g. ``"YNNY"``, character ``i`` for option ``i``.
 
+A DM may be blind to some states (GMCR+'s misperceptions, a light hypergame:
+:attr:`Conflict.misperceptions`): it then has no move from or to them.
+
 Preferences come either as prioritised option statements (option prioritisation, most important
 first; GMCR+ and the published cases use it) or as an explicit ranking or payoff per state.
 With ``L`` statements a state scores ``Σ_j 2^(L-1-j)·[statement j holds]`` (``j`` 0-based); a
@@ -269,6 +272,10 @@ class Conflict:
     preferences: tuple[Preference, ...]
     infeasible: tuple[Condition, ...] = ()
     name: str = ""
+    misperceptions: tuple[tuple[Condition, ...], ...] = ()
+    """Per DM (in DM order; ``()`` for none at all): conditions naming the feasible states the DM
+    does not perceive (GMCR+'s misperceptions, a light hypergame). A DM cannot move from or to a
+    state it does not perceive; everything else about the state is unchanged."""
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -277,6 +284,9 @@ class Conflict:
             raise ValueError(f"decision makers must be non-empty and distinct; got {dms!r}")
         if len(self.preferences) != len(dms):
             raise ValueError(f"{len(dms)} decision makers but {len(self.preferences)} preferences")
+        if self.misperceptions and len(self.misperceptions) != len(dms):
+            raise ValueError(f"{len(dms)} decision makers but {len(self.misperceptions)} "
+                             "misperception lists")
         if len(self.options) > MAX_OPTIONS:
             raise ValueError(f"at most {MAX_OPTIONS} options; got {len(self.options)}")
         for i, o in enumerate(self.options):
@@ -295,7 +305,8 @@ class Conflict:
              "decision_makers": [{"name", and one of
                  "priorities": [condition, ...]          # most important first
                  "ranking": [[state, ...], ...]          # most preferred group first
-                 "payoffs": {state: value} or [[state, value], ...]}],
+                 "payoffs": {state: value} or [[state, value], ...],
+                 "misperceives"?: [condition, ...]}],    # states the DM does not perceive
              "infeasible": [condition, ...]}
 
         Conditions as in :func:`parse_condition`; states as in :func:`parse_state`.
@@ -304,9 +315,10 @@ class Conflict:
                      for o in data["options"])
         n = len(opts)
         names = [o.name for o in opts]
-        dms, prefs = [], []
+        dms, prefs, misp = [], [], []
         for d in data["decision_makers"]:
             dms.append(d["name"])
+            misp.append(tuple(parse_condition(c, n, names) for c in d.get("misperceives", ())))
             given = [k for k in ("priorities", "ranking", "payoffs") if k in d]
             if len(given) != 1:
                 raise ValueError(f"decision maker {d['name']!r}: give exactly one of "
@@ -324,7 +336,8 @@ class Conflict:
                 prefs.append(Preference(payoffs=tuple((parse_state(s, n), float(v))
                                                       for s, v in items)))
         infeas = tuple(parse_condition(c, n, names) for c in data.get("infeasible", ()))
-        return cls(tuple(dms), opts, tuple(prefs), infeas, data.get("name", ""))
+        return cls(tuple(dms), opts, tuple(prefs), infeas, data.get("name", ""),
+                   tuple(misp) if any(misp) else ())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` reads back (states as bitmasks)."""
@@ -332,16 +345,20 @@ class Conflict:
             "name": self.name,
             "options": [{"name": o.name, "owner": o.owner, "reversibility": o.reversibility}
                         for o in self.options],
-            "decision_makers": [{"name": d, **p.to_data()}
-                                for d, p in zip(self.decision_makers, self.preferences)],
+            "decision_makers": [{"name": d, **p.to_data(), **(
+                {"misperceives": [c.to_data() for c in self.misperceptions[i]]}
+                if self.misperceptions and self.misperceptions[i] else {})}
+                for i, (d, p) in enumerate(zip(self.decision_makers, self.preferences))],
             "infeasible": [c.to_data() for c in self.infeasible],
         }
 
     @property
     def fingerprint(self) -> str:
-        """sha256 of the canonical plain data."""
-        canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(canon.encode()).hexdigest()
+        """sha256 of the canonical plain data (computed once)."""
+        def build() -> str:
+            canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+            return "sha256:" + hashlib.sha256(canon.encode()).hexdigest()
+        return self._cached("fingerprint", build)
 
     def permute_options(self, perm: Sequence[int]) -> Conflict:
         """The same conflict with option ``i`` moved to position ``perm[i]``."""
@@ -359,7 +376,8 @@ class Conflict:
                 prefs.append(Preference(payoffs=tuple(
                     (permute_bits(s, perm), v) for s, v in p.payoffs)))  # type: ignore[union-attr]
         return Conflict(self.decision_makers, tuple(opts), tuple(prefs),  # type: ignore[arg-type]
-                        tuple(c.remap(perm) for c in self.infeasible), self.name)
+                        tuple(c.remap(perm) for c in self.infeasible), self.name,
+                        tuple(tuple(c.remap(perm) for c in m) for m in self.misperceptions))
 
     # ----------------------------------------------------------------- derived views
     @property
@@ -412,6 +430,17 @@ class Conflict:
     def vector(self, state: int) -> str:
         """A bitmask's option vector, character ``i`` for option ``i``."""
         return "".join("Y" if state >> i & 1 else "N" for i in range(self.n_options))
+
+    @property
+    def perceived(self) -> np.ndarray:
+        """(n_dms, n_states) bools: the states each DM perceives (all, without misperceptions)."""
+        def build() -> np.ndarray:
+            out = np.ones((len(self.decision_makers), self.n_states), dtype=bool)
+            for i, conds in enumerate(self.misperceptions):
+                for c in conds:
+                    out[i] &= ~c.evaluate(self.feasible)
+            return out
+        return self._cached("perceived", build)
 
     def owner_mask(self, dm: int | str) -> int:
         """Bitmask of the options a DM controls."""
