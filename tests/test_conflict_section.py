@@ -14,8 +14,8 @@ from detente.scenario.conflict import (
     StatementError,
     describe_state,
     parse_statement,
-    to_engine,
 )
+from detente.stability.scenario import to_engine
 from detente.stability import stability_solve
 
 from .conftest import SCENARIOS

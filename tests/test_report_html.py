@@ -216,7 +216,7 @@ def test_point_estimate_report(reports):
 
 
 def test_stability_passed_in_is_used():
-    from detente.scenario.conflict import conflict_stability
+    from detente.stability.scenario import conflict_stability
 
     path = SCENARIOS / "ukraine-2025-02.yaml"
     a = analyze(load_scenario(path), models=("compromise",))

@@ -255,7 +255,7 @@ def test_status_quo_search_and_responses_are_bounded_and_say_so(monkeypatch):
 
 
 def test_json_lists_of_coalition_improvements_are_bounded(monkeypatch):
-    from detente.scenario.conflict import stability_to_dict
+    from detente.stability.scenario import stability_to_dict
 
     c = _random(8, seed=2)
     r = stability_solve(c)

@@ -32,6 +32,7 @@ from .answers import evaluate_questions, months_asked, wilson_interval
 from .random import SeedLike, as_seed_sequence
 from .scenario.draws import BLOCK, Draws, point_draws, sample
 from .scenario.schema import Scenario
+from .stability.scenario import analyse_scenario, stability_to_dict
 from .utility import no_deal_values, utility, utility_weights
 
 __all__ = ["SENSITIVITY_SAMPLE", "STREAM_ABOVE", "Analysis", "analyze", "fingerprint"]
@@ -80,6 +81,10 @@ class Analysis:
     sensitivity: Any = field(default=None, repr=False)
     timelines: dict[str, Any] = field(default_factory=dict, repr=False)
     process: Any = field(default=None, repr=False)
+    stability: dict[str, Any] | None = field(default=None, repr=False)
+    """The conflict section's stability analysis (:func:`detente.stability.scenario.
+    analyse_scenario`: every concept, the status quo, coalitions), once per run; None without
+    a ``conflict`` section."""
     seconds: float = field(default=0.0, compare=False)
     digests: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -102,6 +107,20 @@ class Analysis:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary: every number in the issues' own units, with its meaning."""
         return _summarise(self, Exact() if self.digests is None else Digests(self.digests))
+
+    def to_frame(self, what: str = "forecasts") -> Any:
+        """A tidy pandas DataFrame (:func:`detente.frames.to_frame`: ``forecasts``, ``paths``,
+        ``inputs``, ``deals``, ``process``, ``questions``); needs ``detente[frames]``."""
+        from .frames import to_frame
+
+        return to_frame(self, what)
+
+    def to_xarray(self) -> Any:
+        """The run as an ``xarray.Dataset`` with named dimensions (:func:`detente.frames.
+        to_xarray`); needs ``detente[frames]``."""
+        from .frames import to_xarray
+
+        return to_xarray(self)
 
 
 def _ensemble(outcomes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -193,6 +212,7 @@ def _summarise(a: Analysis, S: Any) -> dict[str, Any]:
         for tid, tl in a.timelines.items()}
     out["process"] = (None if a.process is None else
                       process_to_dict(s, d, a.process, S))
+    out["stability"] = None if a.stability is None else stability_to_dict(a.stability)
     return out
 
 
@@ -211,8 +231,10 @@ class _Part:
 
 
 def _chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n: int,
-           models: tuple[str, ...], bargain: bool) -> _Part:
-    """Draws start … start + n − 1 of a run (the point estimate when ``ss`` is None)."""
+           models: tuple[str, ...], bargain: bool, stability: Any = None) -> _Part:
+    """Draws start … start + n − 1 of a run (the point estimate when ``ss`` is None);
+    ``stability``: the conflict's :class:`~detente.stability.StabilityResult`, solved once
+    per run, for the ``equilibrium`` questions."""
     d = point_draws(scenario) if ss is None else sample(scenario, n, ss, start=start)
     forecasts = {}
     keep = max(0, min(n, POSITIONS_KEPT - start))
@@ -228,7 +250,8 @@ def _chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n:
     if bargain and scenario.tables:
         proc = process_solve(scenario, d, ss, start,
                              horizon(scenario, months_asked(scenario)), known=tables)
-    qs = evaluate_questions(scenario, d, forecasts, tables, proc) if bargain else ()
+    qs = (evaluate_questions(scenario, d, forecasts, tables, proc, stability=stability)
+          if bargain else ())
     timelines = {} if proc is None else proc.timelines
     return _Part(d, forecasts, uq, nd, tables, timelines, tuple(qs), proc)
 
@@ -254,10 +277,11 @@ def _view(scenario: Scenario, part: _Part, models: tuple[str, ...], n: int) -> A
 
 
 def _stream_chunk(scenario: Scenario, ss: np.random.SeedSequence | None, start: int, n: int,
-                  models: tuple[str, ...], bargain: bool, keep: int) -> _Digested:
+                  models: tuple[str, ...], bargain: bool, keep: int,
+                  stability: Any = None) -> _Digested:
     """Draws start … start + n − 1, reduced to digests in the worker: only they (and draw 0,
     and the draws before ``keep`` for sensitivity) leave it."""
-    part = _chunk(scenario, ss, start, n, models, bargain)
+    part = _chunk(scenario, ss, start, n, models, bargain, stability)
     col = Collect(start)
     _summarise(_view(scenario, part, models, n), col)
     m = min(n, keep - start)
@@ -348,16 +372,19 @@ def analyze(
         chunks = plan_chunks(draws, chunk_size, workers=pool,
                              max_blocks=STREAM_CHUNK_BLOCKS if stream else 16)
     run = {"backend": backend, "workers": workers, "scheduler": scheduler, "progress": progress}
+    # the conflict section: deterministic, so solved once here, not in every chunk
+    stab = analyse_scenario(scenario) if scenario.conflict is not None else None
     if stream:
         return _streamed(scenario, ss, seed_rec, draws, chosen, bargain, sensitivity, chunks,
-                         run, t0)
+                         run, t0, stab)
     results: list[Any] = [None] * len(chunks)
 
     def keep(i: int, part: _Part) -> None:
         results[i] = part
 
-    run_chunks(_chunk, chunks, lambda s0, n: (scenario, ss, s0, n, chosen, bargain), **run,
-               fold=keep)
+    solved = None if stab is None else stab["result"]
+    run_chunks(_chunk, chunks, lambda s0, n: (scenario, ss, s0, n, chosen, bargain, solved),
+               **run, fold=keep)
     part: _Part = merge(results)
     d, forecasts, tables = part.inputs, part.forecasts, part.tables
     qs = tuple(_requestion(q) for q in part.questions) if len(chunks) > 1 else part.questions
@@ -370,7 +397,7 @@ def analyze(
         version=__version__, models=chosen, forecasts=forecasts,
         status_quo_utility=part.status_quo_utility, no_deal=part.no_deal, inputs=d,
         tables=tables, questions=qs, sensitivity=sens, timelines=part.timelines,
-        process=part.process, seconds=time.perf_counter() - t0,
+        process=part.process, stability=stab, seconds=time.perf_counter() - t0,
     )
 
 
@@ -399,7 +426,8 @@ def _rank_drivers(x: np.ndarray, names: tuple[str, ...],
 
 def _streamed(scenario: Scenario, ss: np.random.SeedSequence | None, seed_rec: int | None,
               draws: int, chosen: tuple[str, ...], bargain: bool, sensitivity: bool,
-              chunks: list[tuple[int, int]], run: dict[str, Any], t0: float) -> Analysis:
+              chunks: list[tuple[int, int]], run: dict[str, Any], t0: float,
+              stab: dict[str, Any] | None = None) -> Analysis:
     """analyze(stream=True): fold each chunk's digests as it arrives; keep draw 0 (for the
     trails and the structure), the questions' counts and the sensitivity sample."""
     merger = Merger()
@@ -417,7 +445,8 @@ def _streamed(scenario: Scenario, ss: np.random.SeedSequence | None, seed_rec: i
             samples[res.start] = res.sample
 
     run_chunks(_stream_chunk, chunks,
-               lambda s0, n: (scenario, ss, s0, n, chosen, bargain, keep_n), **run, fold=fold)
+               lambda s0, n: (scenario, ss, s0, n, chosen, bargain, keep_n,
+                              None if stab is None else stab["result"]), **run, fold=fold)
     head: _Part = kept["head"]
     qs = tuple(dataclasses.replace(q, probability=k / draws, interval=wilson_interval(k, draws),
                                    draws=draws, truth=np.zeros(0, bool))
@@ -437,5 +466,6 @@ def _streamed(scenario: Scenario, ss: np.random.SeedSequence | None, seed_rec: i
         version=__version__, models=chosen, forecasts=head.forecasts,
         status_quo_utility=head.status_quo_utility, no_deal=head.no_deal, inputs=d,
         tables=head.tables, questions=qs, sensitivity=sens, timelines=head.timelines,
-        process=head.process, seconds=time.perf_counter() - t0, digests=merger.items,
+        process=head.process, stability=stab, seconds=time.perf_counter() - t0,
+        digests=merger.items,
     )

@@ -136,7 +136,7 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
 
     def equilibria(concept: str) -> set[str]:
         if "stability" not in cache:
-            from .scenario.conflict import to_engine
+            from .stability.scenario import to_engine
             from .stability import stability_solve
 
             cache["stability"] = stability_solve(to_engine(scenario.conflict, scenario.id))
@@ -277,16 +277,18 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
 
 
 def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
-                       tables: dict[str, Any], process: Any) -> tuple[QuestionResult, ...]:
+                       tables: dict[str, Any], process: Any, *,
+                       stability: Any = None) -> tuple[QuestionResult, ...]:
     """Evaluate every question of the scenario on the draws (see the module docstring).
 
     ``process``: the :class:`~detente.process.ProcessResult` of the same draws; its months
     cover every month the questions ask about, and its table timelines answer ``zone``,
-    ``holds`` and ``accepts``.
+    ``holds`` and ``accepts``. ``stability``: the conflict's solved
+    :class:`~detente.stability.StabilityResult`, if already at hand (else solved here).
     """
     if not scenario.questions:
         return ()
-    cache: dict[str, Any] = {}
+    cache: dict[str, Any] = {} if stability is None else {"stability": stability}
 
     def ev(pred: Any) -> np.ndarray:
         return evaluate_condition(pred, scenario, draws, forecasts, tables, process,

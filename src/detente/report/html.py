@@ -215,9 +215,8 @@ def _provenance(analysis: Analysis) -> list[tuple[str, str]]:
 def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) -> str:
     """The report as one self-contained HTML document (a string).
 
-    ``stability`` is the result of :func:`~detente.scenario.conflict.conflict_stability` for
-    the same scenario; without it, the stability picture is computed here when the scenario
-    has a ``conflict`` section. Raises :class:`~detente.errors.DetenteError` when the optional
+    ``stability`` is the result of :func:`~detente.stability.scenario.conflict_stability` for
+    the same scenario; without it, the analysis's own (``Analysis.stability``). Raises :class:`~detente.errors.DetenteError` when the optional
     extra ``detente[report]`` is not installed.
     """
     jinja2, _ = _require()
@@ -248,8 +247,8 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
         t["frontier"] = f if f is not None and f["points"] is not None else None
     for iss, view in zip(issues, hr.rounds_view(analysis, data)):
         iss["rounds"] = view
-    run = stability
-    if run is None and s.conflict is not None:
+    run = stability if stability is not None else analysis.stability
+    if run is None and s.conflict is not None:  # an Analysis made before it kept its own
         run = hs.stability_run(s)
     graph = hg.stability_graph(run) if run is not None else None
     charts = {

@@ -142,18 +142,11 @@ def tables_view(analysis: Analysis, data: dict[str, Any], many: bool,
 
 
 def stability_run(scenario: Any) -> dict[str, Any]:
-    """:func:`~detente.scenario.conflict.conflict_stability` for a scenario already loaded
-    (the analysis keeps the validated scenario, not its file)."""
-    from ..scenario.conflict import _status_quo_parts, to_engine
-    from ..stability import stability_solve
+    """The scenario's stability analysis (:func:`detente.stability.scenario.analyse_scenario`),
+    for a report made without an :class:`~detente.analysis.Analysis` that carries it."""
+    from ..stability.scenario import analyse_scenario
 
-    engine = to_engine(scenario.conflict, scenario.id)
-    sq = scenario.conflict.status_quo_vector()
-    run = {"result": stability_solve(engine), "options": list(scenario.conflict.option_ids()),
-           "status_quo": sq, "title": scenario.title, "source": scenario.id,
-           "owners": [o.owner for o in engine.options], "engine": engine}
-    run.update(_status_quo_parts(engine, sq, "textbook"))
-    return run
+    return analyse_scenario(scenario)
 
 
 def stability_view(analysis: Analysis, run: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -62,15 +62,20 @@ def write_json(doc: dict[str, Any], output: Path | None, said: str) -> None:
         console().print(said.format(path=output), markup=False)
 
 
-def emit(data: dict[str, Any], json_path: str | None, render: Callable[[Console], None],
-         what: str = "Results") -> None:
-    """JSON to stdout ('-'), or the terminal rendering plus an optional JSON file."""
-    payload = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+def emit(data: dict[str, Any] | Callable[[], dict[str, Any]], json_path: str | None,
+         render: Callable[[Console], None], what: str = "Results") -> None:
+    """JSON to stdout ('-'), or the terminal rendering plus an optional JSON file. ``data`` may
+    be a function: then the JSON is made only when it is written."""
+
+    def payload() -> str:
+        doc = data() if callable(data) else data
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
     if json_path == "-":
-        sys.stdout.write(payload)
+        sys.stdout.write(payload())
         return
     con = console()
     render(con)
     if json_path:
-        write_atomic(Path(json_path), payload)
+        write_atomic(Path(json_path), payload())
         con.print(f"{what} written to {json_path}", markup=False)

@@ -94,3 +94,8 @@ def _render_status_quo(run: dict[str, Any], console: Console) -> None:
             console.print(f"Coalition {label} equilibria (Kilgour et al. 2001): "
                           + (shown if eq else "none")
                           + (f" … (+{len(eq) - 4})" if len(eq) > 4 else ""), markup=False)
+    limits = list(run.get("limits") or ())
+    if limits:
+        console.print()
+        for line in limits:
+            console.print(line, markup=False, soft_wrap=True)

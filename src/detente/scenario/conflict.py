@@ -24,7 +24,6 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool
 
-from ..errors import DetenteError
 from .types import Cited, Id, Text
 
 __all__ = [
@@ -32,16 +31,17 @@ __all__ = [
     "Conflict",
     "ConflictDM",
     "ConflictOption",
-    "NoConflictError",
     "StatementError",
     "check_conflict",
     "describe_state",
     "parse_statement",
     "state_vector",
-    "to_engine",
 ]
 
 KEYWORDS = ("and", "or", "not", "if")
+MAX_OPTIONS = 24
+"""The most options a conflict may have: every one of the 2^k option vectors is a state (the
+stability engine's own limit, ``detente.stability.model.MAX_OPTIONS``; a test keeps them equal)."""
 
 
 # --------------------------------------------------------------------------- schema
@@ -195,45 +195,6 @@ def _options_in(node: tuple) -> list[tuple[str, int]]:
     return [x for child in node[1:] for x in _options_in(child)]
 
 
-def _to_condition(node: tuple, index: dict[str, int]):
-    from ..stability.model import All, AnyOf, Lit, Not
-
-    if node[0] == "opt":
-        return Lit(index[node[1]], True)
-    if node[0] == "not":
-        return Not(_to_condition(node[1], index))
-    parts = tuple(_to_condition(c, index) for c in node[1:])
-    return All(parts) if node[0] == "and" else AnyOf(parts)
-
-
-# --------------------------------------------------------------------------- conversion
-def to_engine(section: Conflict, name: str = ""):
-    """The stability engine's :class:`detente.stability.Conflict` for a validated section.
-
-    Options keep the section's order (option ``i`` is character ``i`` of a state's vector) and
-    are named by their ids; decision makers are named by their actor ids. Statements follow the
-    engine's option-prioritisation convention (most important first)."""
-    from ..stability.model import Conflict as Engine
-    from ..stability.model import Option, Preference, parse_state
-
-    index = {o.id: i for i, o in enumerate(section.options)}
-    n = len(section.options)
-    options = tuple(Option(o.id, o.dm, o.reversibility) for o in section.options)
-    prefs = []
-    for d in section.decision_makers:
-        if d.preferences is not None:
-            prefs.append(Preference(statements=tuple(
-                _to_condition(parse_statement(s), index) for s in d.preferences)))
-        else:
-            groups = d.ranking or ()
-            prefs.append(Preference(payoffs=tuple(
-                (parse_state(s, n), float(len(groups) - g))
-                for g, grp in enumerate(groups) for s in grp)))
-    infeasible = tuple(_to_condition(parse_statement(r), index) for r in section.infeasible)
-    return Engine(tuple(d.actor for d in section.decision_makers), options, tuple(prefs),
-                  infeasible, name)
-
-
 def state_vector(section: Conflict, state: str | dict[str, bool]) -> str:
     """A state named by an option vector or an option → true/false mapping, as a vector."""
     if isinstance(state, str):
@@ -336,8 +297,6 @@ def check_conflict(data: dict[str, Any], pos: Any, add: Add, ref: Callable[..., 
             add(root + ("decision_makers", i, "actor"),
                 f"decision maker {a!r} controls no option",
                 "give it an option under `conflict.options` (dm: " + a + "), or remove it")
-    from ..stability.model import MAX_OPTIONS
-
     if len(opts) > MAX_OPTIONS:
         add(root + ("options",), f"at most {MAX_OPTIONS} options; got {len(opts)}",
             "every combination of options is a state; merge or drop options")
@@ -395,9 +354,8 @@ def check_conflict(data: dict[str, Any], pos: Any, add: Add, ref: Callable[..., 
     if not ok:
         return None
 
-    # everything reads: build the engine's conflict to check states
-    engine = _engine_from_raw(sec, list(opts), dms)
-    feasible = set(engine.state_names)
+    # everything reads: the feasible states, to check the status quo and the rankings
+    feasible = _feasible_names(sec, list(opts))
     vec = "".join("Y" if sq.get(o) is True else "N" for o in opts)  # type: ignore[union-attr]
     if vec not in feasible:
         add(root + ("status_quo",), f"the status quo {vec} is infeasible: it matches a rule "
@@ -412,17 +370,28 @@ def check_conflict(data: dict[str, Any], pos: Any, add: Add, ref: Callable[..., 
     return {"options": list(opts), "feasible": feasible}
 
 
-def _engine_from_raw(sec: dict[str, Any], opts: list[str], dms: dict[str, int]):
-    from ..stability.model import Conflict as Engine
-    from ..stability.model import Option, Preference
+def _feasible_names(sec: dict[str, Any], opts: list[str]) -> set[str]:
+    """The feasible states (option vectors such as 'YNNY', character i for option i) under the
+    section's infeasibility rules, evaluated on all 2^k vectors at once (the scenario package
+    validates without the stability engine)."""
+    import numpy as np
 
     index = {o: i for i, o in enumerate(opts)}
-    owners = {_dict(o).get("id"): _dict(o).get("dm") for o in _items(sec.get("options"))}
-    options = tuple(Option(o, owners[o]) for o in opts)
-    infeasible = tuple(_to_condition(parse_statement(r), index)
-                       for r in _items(sec.get("infeasible")))
-    prefs = tuple(Preference(statements=()) for _ in dms)
-    return Engine(tuple(dms), options, prefs, infeasible)
+    allv = np.arange(1 << len(opts), dtype=np.int64)
+
+    def holds(node: tuple) -> np.ndarray:
+        if node[0] == "opt":
+            return ((allv >> index[node[1]]) & 1).astype(bool)
+        if node[0] == "not":
+            return ~holds(node[1])
+        parts = [holds(c) for c in node[1:]]
+        return np.logical_and.reduce(parts) if node[0] == "and" else np.logical_or.reduce(parts)
+
+    bad = np.zeros(allv.shape, bool)
+    for r in _items(sec.get("infeasible")):
+        bad |= holds(parse_statement(r))
+    return {"".join("Y" if (v >> i) & 1 else "N" for i in range(len(opts)))
+            for v in allv[~bad].tolist()}
 
 
 def _check_ranking(rk: list[Any], path: tuple[Any, ...], add: Add, n: int,
@@ -485,96 +454,3 @@ def check_state(state: Any, path: tuple[Any, ...], add: Add, info: dict[str, Any
     if v not in feasible:
         add(path, f"state {v} is infeasible (it matches a rule under `conflict.infeasible`)",
             "choose a feasible state")
-
-
-# --------------------------------------------------------------------------- stability run
-class NoConflictError(DetenteError):
-    """A valid scenario without a ``conflict`` section given to stability analysis: not a
-    problem in the file, so said in one line rather than as a list of problems."""
-
-    exit_code = 65  # EX_DATAERR: the input cannot be used for this
-
-    def __init__(self, file: str):
-        super().__init__(
-            f"{file}: the scenario has no `conflict` section, so there is nothing for "
-            "`detente stability` to analyse; see `conflict` in "
-            "docs/reference/scenario-format.md and docs/explanation/stability.md")
-
-
-def conflict_stability(path: Any, *, sanction_rule: str = "textbook",
-                       full: bool = False) -> dict[str, Any]:
-    """Load a scenario with a ``conflict`` section (or a GMCR+ ``.gmcr`` file) and compute the
-    stability of every state: the :class:`~detente.stability.StabilityResult` under
-    ``"result"``, with ``"options"`` (ids, in vector order), ``"status_quo"`` (a vector, or
-    None for ``.gmcr`` files), ``"title"`` and ``"source"``, and the status-quo and coalition
-    analyses with ``"limits"`` (what was bounded, one sentence each;
-    :mod:`detente.stability.analysis`; ``full=True`` bounds nothing). Raises
-    :class:`~detente.errors.ScenarioError` for invalid input."""
-    import importlib.util
-    from pathlib import Path
-
-    from ..errors import Problem, ScenarioError
-    from ..stability import stability_solve
-    from .load import load_scenario
-
-    file = str(path)
-    if Path(file).suffix.lower() == ".gmcr":
-        if importlib.util.find_spec("detente.stability.gmcrplus") is None:
-            raise DetenteError("`.gmcr` import is not available")
-        from ..stability.gmcrplus import load_gmcr
-
-        if not Path(file).exists():
-            raise ScenarioError([Problem(None, None, "", "no such file",
-                                         "check the path", file=file)], file)
-        engine = load_gmcr(file)
-        options = [o.name for o in engine.options]
-        status_quo, title = None, engine.name or Path(file).stem
-    else:
-        scenario = load_scenario(file)
-        if scenario.conflict is None:
-            raise NoConflictError(file)
-        engine = to_engine(scenario.conflict, scenario.id)
-        options = list(scenario.conflict.option_ids())
-        status_quo, title = scenario.conflict.status_quo_vector(), scenario.title
-    result = stability_solve(engine, sanction_rule=sanction_rule)  # type: ignore[arg-type]
-    run = {"result": result, "options": options, "status_quo": status_quo, "title": title,
-           "source": file, "owners": [o.owner for o in engine.options], "engine": engine}
-    run.update(_status_quo_parts(engine, status_quo, sanction_rule, full=full, result=result))
-    return run
-
-
-def _status_quo_parts(engine: Any, status_quo: str | None, sanction_rule: str, *,
-                      full: bool = False, result: Any = None) -> dict[str, Any]:
-    """Why the status quo is (un)stable for each DM, where unilateral improvements lead from it,
-    and coalition stability, bounded unless ``full``
-    (:func:`detente.stability.analysis.conflict_analysis`)."""
-    from ..stability.analysis import conflict_analysis
-
-    return conflict_analysis(engine, status_quo, sanction_rule,  # type: ignore[arg-type]
-                             full=full, result=result)
-
-
-def stability_to_dict(run: dict[str, Any]) -> dict[str, Any]:
-    """The JSON form of :func:`conflict_stability`'s result (states named by option vectors)."""
-    from ..stability.analysis import coalitions_to_dict
-
-    out = {"source": run["source"], "title": run["title"], "options": run["options"],
-           "owners": run["owners"], "status_quo": run["status_quo"],
-           **run["result"].to_dict()}
-    out["status_quo_explanations"] = {
-        c: [e.to_dict() | {"text": e.text()} for e in exps]
-        for c, exps in run.get("explanations", {}).items()}
-    out["status_quo_analysis"] = {c: r.to_dict() for c, r in
-                                  run.get("status_quo_analysis", {}).items()}
-    limits = list(run.get("limits", ()))
-    co = run.get("coalitions")
-    out["coalitions"] = None
-    if co is not None:
-        r = run["result"]
-        nash = r.equilibria("nash") if "nash" in r.stable else ()
-        out["coalitions"], line = coalitions_to_dict(
-            co, status_quo=run["status_quo"], nash=nash, full=run.get("full", False))
-        if line:
-            limits.append(line)
-    out["limits"] = limits
-    return out

@@ -11,12 +11,73 @@ DM twice in a row) reaches from ``t`` exactly the other states of ``t``'s connec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
-from .concepts import _INF, reachable_min
 from .graph import MoveGraph
 from .model import Conflict
+
+SANCTION_RULES = ("textbook", "gmcrplus")
+_INF = np.iinfo(np.int64).max
+_NEG = np.iinfo(np.int64).min
+
+
+def _reachable_min_once_each(values: np.ndarray, movers: Sequence[MoveGraph]) -> np.ndarray:
+    m = len(movers)
+    full = (1 << m) - 1
+    f: dict[int, np.ndarray] = {full: np.full(values.shape, _INF, dtype=np.int64)}
+    for used in sorted(range(full), key=lambda u: -u.bit_count()):
+        acc = np.full(values.shape, _INF, dtype=np.int64)
+        for k in range(m):
+            if not used >> k & 1:
+                acc = np.minimum(acc, movers[k].min_over(np.minimum(values, f[used | 1 << k]),
+                                                         _INF))
+        f[used] = acc
+    return f[0]
+
+
+def reachable_min(values: np.ndarray, movers: Sequence[MoveGraph],
+                  rule: Literal["textbook", "gmcrplus"] = "textbook") -> np.ndarray:
+    """For every state ``s``, the minimum of ``values`` (int64, shape (n,) or (n, c)) over the
+    states reachable from ``s`` by a legal sequence (length ≥ 1) of moves in ``movers``, one
+    graph per mover; ``int64 max`` where nothing is reachable.
+
+    ``"textbook"``: no mover twice in a row. ``"gmcrplus"``: each mover at most once.
+
+    >>> g = MoveGraph(np.array([0, 1, 2, 2]), np.array([1, 2]))   # 0 → 1 → 2
+    >>> h = MoveGraph(np.array([0, 0, 0, 1]), np.array([0]))      # 2 → 0
+    >>> reachable_min(np.array([5, 3, 4]), [g]).tolist()          # one mover: single moves
+    [3, 4, 9223372036854775807]
+    >>> reachable_min(np.array([5, 3, 4]), [g, h]).tolist()       # 1 →g 2 →h 0 →g 1
+    [3, 3, 3]
+    """
+    values = np.asarray(values, dtype=np.int64)
+    if rule not in SANCTION_RULES:
+        raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {rule!r}")
+    m = len(movers)
+    if m == 0:
+        return np.full(values.shape, _INF, dtype=np.int64)
+    if m == 1:
+        return movers[0].min_over(values, _INF)
+    if rule == "gmcrplus":
+        return _reachable_min_once_each(values, movers)
+    # f[k](t): min over states reachable from t when k moved last (so k may not move next).
+    f = [np.full(values.shape, _INF, dtype=np.int64) for _ in range(m)]
+    while True:
+        h = [g.min_over(np.minimum(values, f[k]), _INF) for k, g in enumerate(movers)]
+        # min over all movers but j, from prefix and suffix minima
+        pre = [np.full(values.shape, _INF, dtype=np.int64)]
+        for k in range(m - 1):
+            pre.append(np.minimum(pre[-1], h[k]))
+        suf = np.full(values.shape, _INF, dtype=np.int64)
+        new = [None] * m
+        for j in range(m - 1, -1, -1):
+            new[j] = np.minimum(pre[j], suf)
+            suf = np.minimum(suf, h[j])
+        if all(np.array_equal(a, b) for a, b in zip(new, f)):
+            return suf  # = min over all movers of h
+        f = new
 
 __all__: list[str] = []
 

@@ -1,0 +1,162 @@
+"""A scenario's ``conflict`` section through the stability engine.
+
+The scenario package holds the section as data and validates it; this module turns it into the
+engine's :class:`~detente.stability.model.Conflict` (:func:`to_engine`) and runs every analysis
+of it — the four concepts, the status quo's explanations and evolution, coalitions, each bounded
+unless ``full`` (:mod:`.analysis`). :func:`detente.analyze` calls :func:`analyse_scenario` once
+per run and keeps the record as ``Analysis.stability``; ``detente stability FILE`` calls
+:func:`conflict_stability`, which also reads GMCR+ ``.gmcr`` files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DetenteError
+from ..scenario.conflict import Conflict, parse_statement
+from ..scenario.schema import Scenario
+from .analysis import coalitions_to_dict, conflict_analysis
+from .concepts import stability_solve
+from .model import All, AnyOf, Lit, Not, Option, Preference, parse_state
+from .model import Conflict as Engine
+
+__all__ = ["NoConflictError", "analyse_scenario", "conflict_stability", "stability_to_dict",
+           "to_engine"]
+
+
+def _to_condition(node: tuple, index: dict[str, int]):
+    if node[0] == "opt":
+        return Lit(index[node[1]], True)
+    if node[0] == "not":
+        return Not(_to_condition(node[1], index))
+    parts = tuple(_to_condition(c, index) for c in node[1:])
+    return All(parts) if node[0] == "and" else AnyOf(parts)
+
+
+# --------------------------------------------------------------------------- conversion
+def to_engine(section: Conflict, name: str = ""):
+    """The stability engine's :class:`detente.stability.Conflict` for a validated section.
+
+    Options keep the section's order (option ``i`` is character ``i`` of a state's vector) and
+    are named by their ids; decision makers are named by their actor ids. Statements follow the
+    engine's option-prioritisation convention (most important first)."""
+    index = {o.id: i for i, o in enumerate(section.options)}
+    n = len(section.options)
+    options = tuple(Option(o.id, o.dm, o.reversibility) for o in section.options)
+    prefs = []
+    for d in section.decision_makers:
+        if d.preferences is not None:
+            prefs.append(Preference(statements=tuple(
+                _to_condition(parse_statement(s), index) for s in d.preferences)))
+        else:
+            groups = d.ranking or ()
+            prefs.append(Preference(payoffs=tuple(
+                (parse_state(s, n), float(len(groups) - g))
+                for g, grp in enumerate(groups) for s in grp)))
+    infeasible = tuple(_to_condition(parse_statement(r), index) for r in section.infeasible)
+    return Engine(tuple(d.actor for d in section.decision_makers), options, tuple(prefs),
+                  infeasible, name)
+
+
+class NoConflictError(DetenteError):
+    """A valid scenario without a ``conflict`` section given to stability analysis: not a
+    problem in the file, so said in one line rather than as a list of problems."""
+
+    exit_code = 65  # EX_DATAERR: the input cannot be used for this
+
+    def __init__(self, file: str):
+        super().__init__(
+            f"{file}: the scenario has no `conflict` section, so there is nothing for "
+            "`detente stability` to analyse; see `conflict` in "
+            "docs/reference/scenario-format.md and docs/explanation/stability.md")
+
+
+def conflict_stability(path: Any, *, sanction_rule: str = "textbook",
+                       full: bool = False) -> dict[str, Any]:
+    """Load a scenario with a ``conflict`` section (or a GMCR+ ``.gmcr`` file) and compute the
+    stability of every state: the :class:`~detente.stability.StabilityResult` under
+    ``"result"``, with ``"options"`` (ids, in vector order), ``"status_quo"`` (a vector, or
+    None for ``.gmcr`` files), ``"title"`` and ``"source"``, and the status-quo and coalition
+    analyses with ``"limits"`` (what was bounded, one sentence each;
+    :mod:`detente.stability.analysis`; ``full=True`` bounds nothing). Raises
+    :class:`~detente.errors.ScenarioError` for invalid input."""
+    import importlib.util
+    from pathlib import Path
+
+    from ..errors import Problem, ScenarioError
+    from ..scenario.load import load_scenario
+
+    file = str(path)
+    if Path(file).suffix.lower() == ".gmcr":
+        if importlib.util.find_spec("detente.stability.gmcrplus") is None:
+            raise DetenteError("`.gmcr` import is not available")
+        from .gmcrplus import load_gmcr
+
+        if not Path(file).exists():
+            raise ScenarioError([Problem(None, None, "", "no such file",
+                                         "check the path", file=file)], file)
+        engine = load_gmcr(file)
+        options = [o.name for o in engine.options]
+        status_quo, title = None, engine.name or Path(file).stem
+    else:
+        scenario = load_scenario(file)
+        if scenario.conflict is None:
+            raise NoConflictError(file)
+        return analyse_scenario(scenario, sanction_rule=sanction_rule, full=full, source=file)
+    return _run(engine, options, status_quo, title, file, sanction_rule, full)
+
+
+def analyse_scenario(scenario: Scenario, *, sanction_rule: str = "textbook", full: bool = False,
+                     source: str | None = None) -> dict[str, Any]:
+    """The stability analysis of a validated scenario's ``conflict`` section (what
+    :func:`detente.analyze` keeps as ``Analysis.stability``); the same record as
+    :func:`conflict_stability`."""
+    if scenario.conflict is None:
+        raise NoConflictError(source or scenario.id)
+    engine = to_engine(scenario.conflict, scenario.id)
+    return _run(engine, list(scenario.conflict.option_ids()),
+                scenario.conflict.status_quo_vector(), scenario.title, source or scenario.id,
+                sanction_rule, full)
+
+
+def _run(engine: Engine, options: list[str], status_quo: str | None, title: str, source: str,
+         sanction_rule: str, full: bool) -> dict[str, Any]:
+    result = stability_solve(engine, sanction_rule=sanction_rule)  # type: ignore[arg-type]
+    run = {"result": result, "options": options, "status_quo": status_quo, "title": title,
+           "source": source, "owners": [o.owner for o in engine.options], "engine": engine,
+           "sanction_rule": sanction_rule}
+    run.update(_status_quo_parts(engine, status_quo, sanction_rule, full=full, result=result))
+    return run
+
+
+def _status_quo_parts(engine: Any, status_quo: str | None, sanction_rule: str, *,
+                      full: bool = False, result: Any = None) -> dict[str, Any]:
+    """Why the status quo is (un)stable for each DM, where unilateral improvements lead from it,
+    and coalition stability, bounded unless ``full``
+    (:func:`detente.stability.analysis.conflict_analysis`)."""
+    return conflict_analysis(engine, status_quo, sanction_rule,  # type: ignore[arg-type]
+                             full=full, result=result)
+
+
+def stability_to_dict(run: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of :func:`conflict_stability`'s result (states named by option vectors)."""
+    out = {"source": run["source"], "title": run["title"], "options": run["options"],
+           "owners": run["owners"], "status_quo": run["status_quo"],
+           **run["result"].to_dict()}
+    out["status_quo_explanations"] = {
+        c: [e.to_dict() | {"text": e.text()} for e in exps]
+        for c, exps in run.get("explanations", {}).items()}
+    out["status_quo_analysis"] = {c: r.to_dict() for c, r in
+                                  run.get("status_quo_analysis", {}).items()}
+    limits = list(run.get("limits", ()))
+    co = run.get("coalitions")
+    out["coalitions"] = None
+    if co is not None:
+        r = run["result"]
+        nash = r.equilibria("nash") if "nash" in r.stable else ()
+        out["coalitions"], line = coalitions_to_dict(
+            co, status_quo=run["status_quo"], nash=nash, full=run.get("full", False))
+        if line:
+            limits.append(line)
+    out["limits"] = limits
+    return out
