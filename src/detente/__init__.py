@@ -9,6 +9,7 @@ The one pipeline::
 from ._version import __version__
 from .errors import DetenteError, Problem, ScenarioError
 from .scenario import Draws, Scenario, load_scenario, loads_scenario, point_draws, sample
+from .scenario.build import build_scenario
 
 __all__ = [
     "Analysis",
@@ -19,6 +20,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "analyze",
+    "build_scenario",
     "load_scenario",
     "loads_scenario",
     "point_draws",

@@ -24,7 +24,8 @@ from ..errors import Problem, ScenarioError
 from .located import PathT, Positions, _fmt, did_you_mean  # noqa: F401  (re-exported)
 from .schema import Scenario
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "load_scenario", "loads_scenario", "read_yaml"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "load_scenario", "loads_scenario", "read_yaml",
+           "scenario_from_data"]
 
 MAX_BYTES = 10 * 1024 * 1024
 """Largest scenario file accepted (10 MiB). Real scenarios are a few kB."""
@@ -262,9 +263,6 @@ def loads_scenario(text: str | bytes, *, file: str = "<string>",
     built-in ones, :data:`~detente.scenario.checks.BUILTIN_MODELS`; pass
     ``detente.forecast.registry.names()`` to admit models registered since).
     """
-    from .checks import check_references
-    from .messages import pydantic_problems
-
     data, positions, problems = read_yaml(text, file=file)
     if data is None and not problems:  # e.g. a lone '---'
         raise ScenarioError([_empty(file)], file)
@@ -274,6 +272,26 @@ def loads_scenario(text: str | bytes, *, file: str = "<string>",
                 Problem(1, 1, "", f"a scenario is a mapping of fields (id, title, actors, …); "
                         f"got {_kind(data)}", "start from `detente new NAME`", file=file))
         raise ScenarioError(problems, file)
+    return _validate(data, positions, problems, file, models)
+
+
+def scenario_from_data(data: dict[str, Any], *, file: str = "<python>",
+                       models: tuple[str, ...] | None = None) -> Scenario:
+    """A scenario from plain Python data (the YAML file's structure as dicts and lists),
+    checked exactly as a file is: every problem at once, each with its field path and a hint
+    (no line numbers: there is no file). ``models``: as for :func:`loads_scenario`."""
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(None, None, "", f"a scenario is a mapping of fields (id, "
+                                     f"title, actors, …); got {_kind(data)}",
+                                     "pass the sections as keyword arguments", file=file)], file)
+    return _validate(data, Positions({}, {}), [], file, models)
+
+
+def _validate(data: dict[str, Any], positions: Positions, problems: list[Problem], file: str,
+              models: tuple[str, ...] | None) -> Scenario:
+    from .checks import check_references
+    from .messages import pydantic_problems
+
     scenario = None
     try:
         scenario = Scenario.model_validate(data)
