@@ -212,7 +212,9 @@ def _summarise(a: Analysis, S: Any) -> dict[str, Any]:
         for tid, tl in a.timelines.items()}
     out["process"] = (None if a.process is None else
                       process_to_dict(s, d, a.process, S))
-    out["stability"] = None if a.stability is None else stability_to_dict(a.stability)
+    out["stability"] = None if a.stability is None else {
+        k: v for k, v in stability_to_dict(a.stability).items()
+        if k != "seconds"}  # same scenario and seed, same JSON: no timings in it
     return out
 
 
