@@ -13,7 +13,9 @@ __all__ = ["render_stability"]
 
 _MAX_ROWS = 15
 _NAMES = {"nash": "Nash", "gmr": "GMR (general metarationality)",
-          "smr": "SMR (symmetric metarationality)", "seq": "SEQ (sequential stability)"}
+          "smr": "SMR (symmetric metarationality)", "seq": "SEQ (sequential stability)",
+          "sim": "SIM (simultaneous stability)",
+          "seqsim": "SEQ+SIM (sequential or simultaneous stability)"}
 
 
 def render_stability(run: dict[str, Any], console: Console) -> None:
@@ -30,7 +32,7 @@ def render_stability(run: dict[str, Any], console: Console) -> None:
         console.print(f"Status quo: {sq} — {describe_state(opts, sq)}", markup=False)
         where = [c for c in r.concepts if sq in r.equilibria(c)]
         console.print("The status quo is an equilibrium under "
-                      + (", ".join(_NAMES[c].split(" ")[0] for c in where) if where else
+                      + (", ".join(_NAMES.get(c, c).split(" ")[0] for c in where) if where else
                          "no concept"), markup=False)
     for c in r.concepts:
         eq = r.equilibria(c)
@@ -56,7 +58,21 @@ def render_stability(run: dict[str, Any], console: Console) -> None:
             shown = " ".join(st[:12]) + (f" … (+{len(st) - 12})" if len(st) > 12 else "")
             console.print(f"  stable for {dm}: {len(st)} of {len(r.states)}"
                           + (f" — {shown}" if st else ""), markup=False, soft_wrap=True)
+    if {"sim", "seqsim"} & set(r.concepts):
+        console.print()
+        what = ("unilateral improvements" if getattr(r, "sim_responses", "improvements")
+                == "improvements" else "unilateral moves")
+        console.print(f"SIM: each improvement is met by the opponents' {what} made at the same "
+                      "time from the same state (Fraser & Hipel 1984; GMCR II, GMCR+); SEQ+SIM: "
+                      "stable under SEQ or SIM.", markup=False, soft_wrap=True)
     _render_status_quo(run, console)
+    for c, inv in (run.get("inverse") or {}).items():
+        console.print()
+        console.print(f"[bold]Inverse GMCR[/bold] ({_NAMES.get(c, c).split(' ')[0]})")
+        console.print(inv.text(), markup=False, soft_wrap=True)
+    if run.get("exported"):
+        console.print()
+        console.print(f"State graph written to {run['exported']}", markup=False)
 
 
 def _render_status_quo(run: dict[str, Any], console: Console) -> None:

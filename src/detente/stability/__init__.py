@@ -11,7 +11,14 @@ unilateral moves as sparse graphs, and stability under Nash, GMR, SMR and SEQ.
 ('YN', 'NY')
 """
 
-from .concepts import CONCEPTS, SANCTION_RULES, StabilityResult, reachable_min, stability_solve
+from .concepts import (
+    ALL_CONCEPTS,
+    CONCEPTS,
+    SANCTION_RULES,
+    StabilityResult,
+    reachable_min,
+    stability_solve,
+)
 from .graph import MoveGraph, unilateral_improvements, unilateral_moves
 from .model import (
     All,
@@ -27,6 +34,7 @@ from .model import (
 )
 
 __all__ = [
+    "ALL_CONCEPTS",
     "CONCEPTS",
     "SANCTION_RULES",
     "All",

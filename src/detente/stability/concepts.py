@@ -10,6 +10,8 @@ Textbook definitions (Fang, Hipel & Kilgour 1993; Xu, Hipel, Kilgour & Fang 2018
 - **GMR**: every ``s1 ∈ R_i⁺(s)`` has some ``s2 ∈ R_H(s1)`` with ``P_i(s2) ≤ P_i(s)``.
 - **SMR**: as GMR, and moreover every ``s3 ∈ R_i(s2)`` has ``P_i(s3) ≤ P_i(s)``.
 - **SEQ**: as GMR with ``s2 ∈ R_H⁺(s1)``.
+- **SIM** and **SEQ+SIM** (on request, :data:`ALL_CONCEPTS`): sanctions are the opponents'
+  moves made *simultaneously* with ``i``'s, from ``s``; :mod:`detente.stability.simultaneous`.
 
 Each test "some s2 in a reachable set satisfies v(s2) ≤ P_i(s)" is a *minimum over a reachable
 set*: ``m(s1) = min_{s2 ∈ R_H(s1)} v(s2)`` with ``v = P_i`` (GMR, SEQ) or
@@ -37,9 +39,15 @@ from .graph import unilateral_improvements, unilateral_moves
 from .model import Conflict
 from .reach import _NEG, SANCTION_RULES, reachable_min
 
-__all__ = ["CONCEPTS", "SANCTION_RULES", "StabilityResult", "reachable_min", "stability_solve"]
+__all__ = ["ALL_CONCEPTS", "CONCEPTS", "SANCTION_RULES", "StabilityResult", "reachable_min",
+           "stability_solve"]
 
 CONCEPTS = ("nash", "gmr", "smr", "seq")
+"""The concepts computed by default."""
+ALL_CONCEPTS = CONCEPTS + ("sim", "seqsim")
+"""Every concept :func:`stability_solve` computes on request: also simultaneous stability (SIM)
+and SEQ+SIM (:mod:`detente.stability.simultaneous`), whose cost grows with the product of the
+opponents' numbers of moves."""
 
 
 class StableStates:
@@ -83,8 +91,11 @@ class StabilityResult(StableStates):
     version: str = __version__
     method: str = "gmcr_stability"
     seconds: float = field(default=0.0, compare=False)
+    sim_responses: str = "improvements"
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"sim_responses": self.sim_responses} \
+            if {"sim", "seqsim"} & set(self.concepts) else {}
         return {
             "method": self.method,
             "version": self.version,
@@ -98,13 +109,17 @@ class StabilityResult(StableStates):
                               for c in self.concepts},
             "equilibria": {c: list(self.equilibria(c)) for c in self.concepts},
             "seconds": self.seconds,
+            **extra,
         }
 
 
 def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
-                    sanction_rule: Literal["textbook", "gmcrplus"] = "textbook"
+                    sanction_rule: Literal["textbook", "gmcrplus"] = "textbook",
+                    sim_responses: Literal["improvements", "moves"] = "improvements"
                     ) -> StabilityResult:
-    """Stability of every feasible state for every DM under the given concepts.
+    """Stability of every feasible state for every DM under the given concepts (any of
+    :data:`ALL_CONCEPTS`; ``sim_responses``: what the opponents may do simultaneously under SIM
+    and SEQ+SIM, see :mod:`detente.stability.simultaneous`).
 
     >>> from detente.stability.model import Conflict
     >>> pd = Conflict.from_dict({
@@ -117,16 +132,18 @@ def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
     """
     t0 = time.perf_counter()
     concepts = tuple(concepts)
-    bad = [c for c in concepts if c not in CONCEPTS]
+    bad = [c for c in concepts if c not in ALL_CONCEPTS]
     if bad:
-        raise ValueError(f"unknown concepts {bad}; choose from {CONCEPTS}")
+        raise ValueError(f"unknown concepts {bad}; choose from {ALL_CONCEPTS}")
     if sanction_rule not in SANCTION_RULES:
         raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {sanction_rule!r}")
     moves = unilateral_moves(conflict)
     imps = unilateral_improvements(conflict, moves)
     pay = conflict.payoffs
     n_dm, n = pay.shape
-    out = {c: np.zeros((n_dm, n), dtype=bool) for c in concepts}
+    out = {c: np.zeros((n_dm, n), dtype=bool) for c in concepts if c in CONCEPTS}
+    if "seqsim" in concepts and "seq" not in out:
+        out["seq"] = np.zeros((n_dm, n), dtype=bool)  # a part of SEQ+SIM, dropped below
     for i in range(n_dm):
         p = pay[i]
         others = [j for j in range(n_dm) if j != i]
@@ -153,9 +170,18 @@ def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
         if "seq" in out:
             m = reachable_min(p, [imps[j] for j in others], sanction_rule)
             out["seq"][i] = imps[i].max_over(m, _NEG) <= p
+    if "sim" in concepts or "seqsim" in concepts:
+        from .simultaneous import simultaneous_stable
+
+        sim = simultaneous_stable(conflict, sim_responses)
+        if "seqsim" in concepts:
+            out["seqsim"] = out["seq"] | sim
+        if "sim" in concepts:
+            out["sim"] = sim
+    out = {c: out[c] for c in concepts}
     for a in out.values():
         a.setflags(write=False)
     return StabilityResult(
         decision_makers=conflict.decision_makers, states=conflict.state_names, concepts=concepts,
         sanction_rule=sanction_rule, stable=out, fingerprint=conflict.fingerprint,
-        seconds=time.perf_counter() - t0)
+        seconds=time.perf_counter() - t0, sim_responses=sim_responses)

@@ -10,18 +10,19 @@ per run and keeps the record as ``Analysis.stability``; ``detente stability FILE
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import DetenteError
 from ..scenario.conflict import Conflict, parse_statement
 from ..scenario.schema import Scenario
 from .analysis import coalitions_to_dict, conflict_analysis
-from .concepts import stability_solve
+from .concepts import CONCEPTS, stability_solve
 from .model import All, AnyOf, Lit, Not, Option, Preference, parse_state
 from .model import Conflict as Engine
 
-__all__ = ["NoConflictError", "analyse_scenario", "conflict_stability", "stability_to_dict",
-           "to_engine"]
+__all__ = ["NoConflictError", "analyse_scenario", "conflict_stability", "export_run_graph",
+           "stability_to_dict", "to_engine"]
 
 
 def _to_condition(node: tuple, index: dict[str, int]):
@@ -72,13 +73,15 @@ class NoConflictError(DetenteError):
 
 
 def conflict_stability(path: Any, *, sanction_rule: str = "textbook",
-                       full: bool = False) -> dict[str, Any]:
+                       full: bool = False, concepts: Sequence[str] = CONCEPTS
+                       ) -> dict[str, Any]:
     """Load a scenario with a ``conflict`` section (or a GMCR+ ``.gmcr`` file) and compute the
     stability of every state: the :class:`~detente.stability.StabilityResult` under
     ``"result"``, with ``"options"`` (ids, in vector order), ``"status_quo"`` (a vector, or
     None for ``.gmcr`` files), ``"title"`` and ``"source"``, and the status-quo and coalition
     analyses with ``"limits"`` (what was bounded, one sentence each;
-    :mod:`detente.stability.analysis`; ``full=True`` bounds nothing). Raises
+    :mod:`detente.stability.analysis`; ``full=True`` bounds nothing). ``concepts``: any of
+    :data:`~detente.stability.concepts.ALL_CONCEPTS` (SIM and SEQ+SIM on request). Raises
     :class:`~detente.errors.ScenarioError` for invalid input."""
     import importlib.util
     from pathlib import Path
@@ -102,12 +105,14 @@ def conflict_stability(path: Any, *, sanction_rule: str = "textbook",
         scenario = load_scenario(file)
         if scenario.conflict is None:
             raise NoConflictError(file)
-        return analyse_scenario(scenario, sanction_rule=sanction_rule, full=full, source=file)
-    return _run(engine, options, status_quo, title, file, sanction_rule, full)
+        return analyse_scenario(scenario, sanction_rule=sanction_rule, full=full, source=file,
+                                concepts=concepts)
+    return _run(engine, options, status_quo, title, file, sanction_rule, full, concepts)
 
 
 def analyse_scenario(scenario: Scenario, *, sanction_rule: str = "textbook", full: bool = False,
-                     source: str | None = None) -> dict[str, Any]:
+                     source: str | None = None, concepts: Sequence[str] = CONCEPTS
+                     ) -> dict[str, Any]:
     """The stability analysis of a validated scenario's ``conflict`` section (what
     :func:`detente.analyze` keeps as ``Analysis.stability``); the same record as
     :func:`conflict_stability`."""
@@ -116,12 +121,13 @@ def analyse_scenario(scenario: Scenario, *, sanction_rule: str = "textbook", ful
     engine = to_engine(scenario.conflict, scenario.id)
     return _run(engine, list(scenario.conflict.option_ids()),
                 scenario.conflict.status_quo_vector(), scenario.title, source or scenario.id,
-                sanction_rule, full)
+                sanction_rule, full, concepts)
 
 
 def _run(engine: Engine, options: list[str], status_quo: str | None, title: str, source: str,
-         sanction_rule: str, full: bool) -> dict[str, Any]:
-    result = stability_solve(engine, sanction_rule=sanction_rule)  # type: ignore[arg-type]
+         sanction_rule: str, full: bool, concepts: Sequence[str] = CONCEPTS) -> dict[str, Any]:
+    result = stability_solve(engine, sanction_rule=sanction_rule,  # type: ignore[arg-type]
+                             concepts=concepts)
     run = {"result": result, "options": options, "status_quo": status_quo, "title": title,
            "source": source, "owners": [o.owner for o in engine.options], "engine": engine,
            "sanction_rule": sanction_rule}
@@ -159,4 +165,29 @@ def stability_to_dict(run: dict[str, Any]) -> dict[str, Any]:
         if line:
             limits.append(line)
     out["limits"] = limits
+    if run.get("inverse"):
+        out["inverse"] = {c: r.to_dict() for c, r in run["inverse"].items()}
+    if run.get("exported"):
+        out["exported_graph"] = run["exported"]
     return out
+
+
+def export_run_graph(run: dict[str, Any], path: Any) -> Any:
+    """Write the state graph of :func:`conflict_stability`'s result to ``path`` (``.graphml`` or
+    ``.json``, :mod:`detente.stability.export`), with the status quo's evolution under every
+    computed concept (bounded as the command's own search unless the run was ``full``)."""
+    from .analysis import MAX_STATUS_QUO_STATES
+    from .export import state_graph, write_graph
+    from .status_quo import status_quo_solve
+
+    engine, result, sq = run["engine"], run["result"], run["status_quo"]
+    sqa = dict(run.get("status_quo_analysis") or {})
+    if sq is not None:
+        for c in result.concepts:
+            if c not in sqa:
+                sqa[c] = status_quo_solve(
+                    engine, sq, c, sanction_rule=result.sanction_rule, result=result,
+                    max_states=None if run.get("full") else MAX_STATUS_QUO_STATES)
+    graph = state_graph(engine, result, status_quo=sq, status_quo_analysis=sqa or None,
+                        option_names=run["options"])
+    return write_graph(graph, path)

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .concepts import CONCEPTS, StabilityResult, stability_solve
+from .concepts import ALL_CONCEPTS, StabilityResult, stability_solve
 from .graph import unilateral_improvements
 from .model import Conflict, parse_state
 
@@ -92,8 +92,8 @@ def status_quo_solve(conflict: Conflict, status_quo: str | int, concept: str = "
     order), each state's path through the state that found it first. ``max_states``: stop
     adding states at this many (``None``: no limit). ``result``: the conflict's stability
     already computed with the same sanction rule and ``concept`` (it is solved otherwise)."""
-    if concept not in CONCEPTS:
-        raise ValueError(f"unknown concept {concept!r}; choose from {CONCEPTS}")
+    if concept not in ALL_CONCEPTS:
+        raise ValueError(f"unknown concept {concept!r}; choose from {ALL_CONCEPTS}")
     bits = parse_state(status_quo, conflict.n_options)
     start = int(conflict.index_of[bits])
     if start < 0:
