@@ -248,15 +248,22 @@ class Preference:
 
     statements: tuple[Condition, ...] | None = None
     payoffs: tuple[tuple[int, float], ...] | None = None
+    strong: tuple[tuple[Condition, Condition], ...] = ()
+    """Strength of preference (Hamouda, Kilgour & Hipel 2004), optional: pairs ``(better,
+    worse)`` of conditions. The DM *strongly* prefers ``s`` to ``t`` (``s ≫ t``) when ``s``
+    matches ``better``, ``t`` matches ``worse`` and it prefers ``s`` to ``t`` at all; every other
+    strict preference is mild. Used only by :mod:`detente.stability.strength`."""
 
     def __post_init__(self) -> None:
         if (self.statements is None) == (self.payoffs is None):
             raise ValueError("a preference has either statements or payoffs, not both or neither")
 
     def to_data(self) -> dict[str, Any]:
+        extra = {"strong": [[b.to_data(), w.to_data()] for b, w in self.strong]} \
+            if self.strong else {}
         if self.statements is not None:
-            return {"priorities": [s.to_data() for s in self.statements]}
-        return {"payoffs": [[s, v] for s, v in self.payoffs]}  # type: ignore[union-attr]
+            return {"priorities": [s.to_data() for s in self.statements], **extra}
+        return {"payoffs": [[s, v] for s, v in self.payoffs], **extra}  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -306,6 +313,7 @@ class Conflict:
                  "priorities": [condition, ...]          # most important first
                  "ranking": [[state, ...], ...]          # most preferred group first
                  "payoffs": {state: value} or [[state, value], ...],
+                 "strong"?: [[better, worse], ...],      # strength of preference
                  "misperceives"?: [condition, ...]}],    # states the DM does not perceive
              "infeasible": [condition, ...]}
 
@@ -323,18 +331,24 @@ class Conflict:
             if len(given) != 1:
                 raise ValueError(f"decision maker {d['name']!r}: give exactly one of "
                                  f"'priorities', 'ranking', 'payoffs'")
+            strong = []
+            for k, pair in enumerate(d.get("strong", ())):
+                if isinstance(pair, (str, Mapping)) or len(pair) != 2:
+                    raise ValueError(f"decision maker {d['name']!r}: strong pair {k} must be "
+                                     f"[better, worse]; got {pair!r}")
+                strong.append(tuple(parse_condition(c, n, names) for c in pair))
             if "priorities" in d:
                 prefs.append(Preference(statements=tuple(
-                    parse_condition(s, n, names) for s in d["priorities"])))
+                    parse_condition(s, n, names) for s in d["priorities"]), strong=tuple(strong)))
             elif "ranking" in d:
                 groups = d["ranking"]
                 pay = [(parse_state(s, n), float(len(groups) - g))
                        for g, grp in enumerate(groups) for s in grp]
-                prefs.append(Preference(payoffs=tuple(pay)))
+                prefs.append(Preference(payoffs=tuple(pay), strong=tuple(strong)))
             else:
                 items = d["payoffs"].items() if isinstance(d["payoffs"], Mapping) else d["payoffs"]
                 prefs.append(Preference(payoffs=tuple((parse_state(s, n), float(v))
-                                                      for s, v in items)))
+                                                      for s, v in items), strong=tuple(strong)))
         infeas = tuple(parse_condition(c, n, names) for c in data.get("infeasible", ()))
         return cls(tuple(dms), opts, tuple(prefs), infeas, data.get("name", ""),
                    tuple(misp) if any(misp) else ())
@@ -370,11 +384,14 @@ class Conflict:
             opts[perm[i]] = o
         prefs = []
         for p in self.preferences:
+            strong = tuple((b.remap(perm), w.remap(perm)) for b, w in p.strong)
             if p.statements is not None:
-                prefs.append(Preference(statements=tuple(s.remap(perm) for s in p.statements)))
+                prefs.append(Preference(statements=tuple(s.remap(perm) for s in p.statements),
+                                        strong=strong))
             else:
                 prefs.append(Preference(payoffs=tuple(
-                    (permute_bits(s, perm), v) for s, v in p.payoffs)))  # type: ignore[union-attr]
+                    (permute_bits(s, perm), v) for s, v in p.payoffs),  # type: ignore[union-attr]
+                    strong=strong))
         return Conflict(self.decision_makers, tuple(opts), tuple(prefs),  # type: ignore[arg-type]
                         tuple(c.remap(perm) for c in self.infeasible), self.name,
                         tuple(tuple(c.remap(perm) for c in m) for m in self.misperceptions))
