@@ -8,8 +8,6 @@ The one pipeline::
 
 from ._version import __version__
 from .errors import DetenteError, Problem, ScenarioError
-from .scenario import Draws, Scenario, load_scenario, loads_scenario, point_draws, sample
-from .scenario.build import build_scenario
 
 __all__ = [
     "Analysis",
@@ -27,10 +25,18 @@ __all__ = [
     "sample",
 ]
 
+_LAZY = {"analyze": "analysis", "Analysis": "analysis", "Draws": "scenario",
+         "Scenario": "scenario", "load_scenario": "scenario", "loads_scenario": "scenario",
+         "point_draws": "scenario", "sample": "scenario", "build_scenario": "scenario.build"}
 
-def __getattr__(name: str):  # lazy: keep `import detente` light
-    if name in ("analyze", "Analysis"):
-        from . import analysis
 
-        return getattr(analysis, name)
-    raise AttributeError(name)
+def __getattr__(name: str):  # lazy (PEP 562): `import detente` and the CLI's start stay light
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'detente' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -24,16 +24,18 @@ import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from ..errors import DetenteError, Problem, ScenarioError
-from ..scenario.load import loads_scenario
-from ..scenario.schema import Scenario
 from .ktab import parse_ktab
 from .layouts import Imported, detect_layout, make_id
 from .long import parse_long
 from .sheets import read_sheet
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenario.schema import Scenario
 
 __all__ = ["IMPORT_HELP", "LAYOUTS", "ImportResult", "import_file", "import_scenario",
            "yaml_number"]
@@ -66,7 +68,7 @@ class ImportResult:
     """The scenario file's text, the validated scenario, and what the user should check."""
 
     text: str
-    scenario: Scenario
+    scenario: Scenario  # detente.scenario.schema.Scenario
     layout: str
     warnings: tuple[str, ...] = field(default=())
 
@@ -246,6 +248,8 @@ def import_scenario(
                     source=path.name, layout_name=layout_name)
     name = output or f"{path.stem}.yaml"
     try:
+        from ..scenario.load import loads_scenario  # here: `detente --help` stays light
+
         scenario = loads_scenario(text, file=name)
     except ScenarioError as e:  # a check that only the whole scenario can make
         raise ScenarioError(list(e.problems), f"{name} (imported from {sh.file})") from None

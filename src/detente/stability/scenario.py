@@ -13,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from ..errors import DetenteError
-from ..scenario.conflict import Conflict, parse_statement
-from ..scenario.schema import Scenario
 from .analysis import coalitions_to_dict, conflict_analysis
 from .concepts import CONCEPTS, stability_solve
 from .model import All, AnyOf, Lit, Not, Option, Preference, parse_state
 from .model import Conflict as Engine
+
+if TYPE_CHECKING:  # pragma: no cover  (a .gmcr file needs no scenario schema: a lighter start)
+    from ..scenario.conflict import Conflict
+    from ..scenario.schema import Scenario
 
 __all__ = ["NoConflictError", "analyse_scenario", "conflict_stability", "export_run_graph",
            "stability_to_dict", "to_engine"]
@@ -41,6 +45,8 @@ def to_engine(section: Conflict, name: str = ""):
     Options keep the section's order (option ``i`` is character ``i`` of a state's vector) and
     are named by their ids; decision makers are named by their actor ids. Statements follow the
     engine's option-prioritisation convention (most important first)."""
+    from ..scenario.conflict import parse_statement
+
     index = {o.id: i for i, o in enumerate(section.options)}
     n = len(section.options)
     options = tuple(Option(o.id, o.dm, o.reversibility) for o in section.options)
