@@ -6,9 +6,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-# The published reference cases, shipped with the tests (a copy of ../shared/cases; see
+# The published reference cases, shipped with the tests (published cases, copied in with their sources; see
 # tests/data/README.md), so that a clone needs nothing outside the project.
-SHARED_CASES = ROOT / "tests" / "data" / "cases"
+REFERENCE_CASES = ROOT / "tests" / "data" / "cases"
 
 
 @pytest.fixture(autouse=True)
@@ -19,8 +19,8 @@ def _run_history_in_tmp(tmp_path_factory, monkeypatch) -> None:
 
 
 @pytest.fixture
-def shared_cases() -> Path:
-    return SHARED_CASES
+def reference_cases() -> Path:
+    return REFERENCE_CASES
 
 
 # Hypothesis: random examples on developers' machines (to find new bugs), a fixed sequence in

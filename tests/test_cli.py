@@ -159,8 +159,8 @@ def test_internal_error_is_reported_without_traceback(monkeypatch, capsys):
     assert "Traceback" in capsys.readouterr().err
 
 
-def test_accuracy_on_the_deu_file(shared_cases, capsys, tmp_path):
-    tsv = str(shared_cases / "deu" / "deu3-dev.tsv")
+def test_accuracy_on_the_deu_file(reference_cases, capsys, tmp_path):
+    tsv = str(reference_cases / "deu" / "deu3-dev.tsv")
     out = tmp_path / "acc.json"
     assert main(["accuracy", tsv, "--json", str(out)]) == 0
     text = capsys.readouterr().out

@@ -97,9 +97,9 @@ def test_without_conflict_section():
     assert loads_scenario(dump(base()), file=FILE).conflict is None
 
 
-def test_prisoners_as_a_section_reproduces_the_case(shared_cases):
+def test_prisoners_as_a_section_reproduces_the_case(reference_cases):
     """The published prisoners' dilemma, written as a scenario section, gives its equilibria."""
-    case = json.loads((shared_cases / "gmcr" / "prisoners.json").read_text())
+    case = json.loads((reference_cases / "gmcr" / "prisoners.json").read_text())
     s = loads_scenario(text_with(conflict()), file=FILE)
     r = stability_solve(to_engine(s.conflict))
     ids = {st["id"]: st["vector"] for st in case["feasible_states"]}
@@ -385,10 +385,10 @@ def test_cli_stability_errors(tmp_path, capsys):
     assert main(["stability", str(plain), "--sanction-rule", "lax"]) == EXIT["usage"]
 
 
-def test_cli_stability_reads_gmcr_files(shared_cases, capsys):
+def test_cli_stability_reads_gmcr_files(reference_cases, capsys):
     import importlib.util
 
-    path = shared_cases / "gmcr" / "gmcrplus" / "Prisoners.gmcr"
+    path = reference_cases / "gmcr" / "gmcrplus" / "Prisoners.gmcr"
     if importlib.util.find_spec("detente.stability.gmcrplus") is None or not path.is_file():
         pytest.skip("GMCR+ import or the Prisoners.gmcr case is not available")
     assert main(["stability", str(path), "--json", "-"]) == 0

@@ -22,7 +22,7 @@ from detente.forecast import registry
 from detente.forecast.central import compromise_forecast, weighted_median_forecast
 from detente.forecast.registry import ForecastResult
 
-from .conftest import SCENARIOS, SHARED_CASES
+from .conftest import SCENARIOS, REFERENCE_CASES
 
 SETTINGS = settings(max_examples=50, deadline=None)
 EC = SCENARIOS / "ec-emissions-1994.yaml"
@@ -54,8 +54,8 @@ def test_ec_through_analyze():
     assert a.forecast_user("median")[0, 0] == EC_MEDIAN
 
 
-def test_ec_matches_shared_case(shared_cases):
-    path = shared_cases / "cdm" / "bdm_eum_ec_emissions_1994.json"
+def test_ec_matches_reference_case(reference_cases):
+    path = reference_cases / "cdm" / "bdm_eum_ec_emissions_1994.json"
     case = json.loads(path.read_text())
     initial = case["expected"]["initial"]
     # the case's own data (positions 4–10, salience 0–100) give the same numbers as our file
@@ -76,7 +76,7 @@ def test_ec_matches_shared_case(shared_cases):
 # DEU III dev set: tab-separated; header row, then a capability row (ignored here), then one
 # row per issue with p<actor> positions and s<actor> saliences (0–100, blank when missing) and
 # the actual outcome `out`. Actors are the names with both a p- and an s- column.
-DEU_MAE = 24.55  # shared/cases/README.md: "MAE 24.6"; 24.5503 with the rules below
+DEU_MAE = 24.55  # tests/data/cases/README.md: "MAE 24.6"; 24.5503 with the rules below
 DEU_TOL = 0.005
 
 
@@ -100,7 +100,7 @@ def read_deu(path: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
 
 @pytest.fixture(scope="module")
 def deu():
-    path = SHARED_CASES / "deu" / "deu3-dev.tsv"
+    path = REFERENCE_CASES / "deu" / "deu3-dev.tsv"
     return read_deu(path)
 
 

@@ -30,10 +30,10 @@ from detente.forecast.eum import (
 )
 from detente.forecast.registry import ForecastResult
 
-from .conftest import SHARED_CASES
+from .conftest import REFERENCE_CASES
 
 
-EC_PATH = SHARED_CASES / "cdm" / "bdm_eum_ec_emissions_1994.json"
+EC_PATH = REFERENCE_CASES / "cdm" / "bdm_eum_ec_emissions_1994.json"
 # Scholz et al. print one decimal; the case file suggests these tolerances for a faithful
 # implementation (the open replication reaches 0.07 on means and 0.29 on medians).
 MEAN_TOL = 0.1

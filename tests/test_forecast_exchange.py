@@ -29,8 +29,8 @@ def test_registered():
     assert m.fn is exchange_forecast and m.dynamic
 
 
-def _load_case(shared_cases, name):
-    path = shared_cases / "cdm" / f"{name}.json"
+def _load_case(reference_cases, name):
+    path = reference_cases / "cdm" / f"{name}.json"
     case = json.loads(path.read_text())
     issues, actors = case["issues"], list(case["actor_issue"])
     lo = np.array([case["issue_bounds"][k][0] for k in issues])
@@ -51,8 +51,8 @@ def _load_case(shared_cases, name):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_decide_case_initial_and_rounds(shared_cases, name):
-    case, issues, c, x, s, lo, hi = _load_case(shared_cases, name)
+def test_decide_case_initial_and_rounds(reference_cases, name):
+    case, issues, c, x, s, lo, hi = _load_case(reference_cases, name)
     res = exchange_forecast(c, x, s, rounds=9)
     path = lo + (hi - lo) * res.path[0]  # (10, I) on the issues' own scales
     nbs0 = np.array([case["expected"]["nbs_initial"][k] for k in issues])
@@ -66,9 +66,9 @@ def test_decide_case_initial_and_rounds(shared_cases, name):
     assert again.trail == res.trail
 
 
-def test_decide_sample_first_exchange_gains(shared_cases):
+def test_decide_sample_first_exchange_gains(reference_cases):
     """decide's own unit test: first two exchanges' gains on its 0–100 scale."""
-    case, _, c, x, s, _, _ = _load_case(shared_cases, "decide_exchange_sample_data")
+    case, _, c, x, s, _, _ = _load_case(reference_cases, "decide_exchange_sample_data")
     res = exchange_forecast(c, x, s, rounds=1)
     ref = case["expected"]["repo_test_first_exchange_gain"]
     assert 100 * res.trail[0]["gain"] == pytest.approx(ref["value"], abs=1e-9)

@@ -1,6 +1,6 @@
 """KTAB's Spatial Model of Politics (detente.forecast.smp).
 
-Regression data: KTAB's two bundled SMP datasets with KTAB's default parameters (``../shared/
+Regression data: KTAB's two bundled SMP datasets with KTAB's default parameters (``tests/data/
 cases/cdm/ktab_smp_*.json``, final positions from KTAB's own 2017 reference logs, identical to a
 fresh build of KTAB smpc). KTAB prints positions with one decimal on the 0–100 scale, so a
 re-implementation that follows every rule lands within print rounding (0.05); the project's
@@ -24,8 +24,8 @@ PRINT_ROUNDING = 0.05 + 1e-9  # KTAB logs one decimal on the 0-100 scale
 TARGET = 0.5  # the project's tolerance for these cases
 
 
-def _case(shared_cases: Path, name: str) -> dict:
-    path = shared_cases / "cdm" / f"{name}.json"
+def _case(reference_cases: Path, name: str) -> dict:
+    path = reference_cases / "cdm" / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -48,8 +48,8 @@ def _random(n: int, a: int, i: int, seed: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 @pytest.mark.parametrize("name", KTAB_CASES)
-def test_ktab_final_positions(shared_cases: Path, name: str) -> None:
-    case = _case(shared_cases, name)
+def test_ktab_final_positions(reference_cases: Path, name: str) -> None:
+    case = _case(reference_cases, name)
     cap, pos, sal = _arrays(case)
     run = smp_run(cap, pos, sal)
     expected = case["expected"]["final_positions"]
@@ -64,9 +64,9 @@ def test_ktab_final_positions(shared_cases: Path, name: str) -> None:
     assert np.any(np.all(np.isclose(run.positions[0, -1], fc.outcome[0]), axis=-1))
 
 
-def test_ktab_dummy_first_turn_matches_log(shared_cases: Path) -> None:
+def test_ktab_dummy_first_turn_matches_log(reference_cases: Path) -> None:
     """Intermediate values printed in KTAB's reference log 20170530_ref-dummyData_3Dim.txt."""
-    cap, pos, sal = _arrays(_case(shared_cases, "ktab_smp_dummy3dim"))
+    cap, pos, sal = _arrays(_case(reference_cases, "ktab_smp_dummy3dim"))
     run = smp_run(cap, pos, sal)
     # "Inferred risk attitudes" of the initial state
     assert np.allclose(run.risk[0, 0], [-0.500, -0.459, -0.499, -0.274, 1.0, -0.232, -0.430],

@@ -256,9 +256,9 @@ def test_informational_fields_are_read():
     assert c.name == "Syria and Iraq"
 
 
-def test_shipped_gmcr_plus_files_have_no_unread_fields(shared_cases):
+def test_shipped_gmcr_plus_files_have_no_unread_fields(reference_cases):
     """The GMCR+ files of the reference cases and of these tests load as they are."""
-    for f in [*sorted((shared_cases / "gmcr" / "gmcrplus").glob("*.gmcr")), SI]:
+    for f in [*sorted((reference_cases / "gmcr" / "gmcrplus").glob("*.gmcr")), SI]:
         c = load_gmcr(f)
         assert c.n_states > 0
         data = json.loads(f.read_text())

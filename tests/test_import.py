@@ -22,7 +22,7 @@ from detente.cli import EXIT, main
 from detente.errors import DetenteError
 from detente.importer import import_scenario
 
-from .conftest import SCENARIOS, SHARED_CASES
+from .conftest import SCENARIOS, REFERENCE_CASES
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
 SOE = DATA / "SOE-Pol-Comp.csv"
@@ -43,7 +43,7 @@ def test_ktab_example_reproduces_the_source_file():
     res = import_scenario(SOE, as_of="2016-05-10")
     s = res.scenario
     assert res.layout == "ktab"
-    case = json.loads((SHARED_CASES / "cdm" / "ktab_smp_soe_pol_comp.json").read_text())
+    case = json.loads((REFERENCE_CASES / "cdm" / "ktab_smp_soe_pol_comp.json").read_text())
     assert s.title == case["scenario"]["scenario"]
     assert s.description == case["scenario"]["description"]
     assert [i.name for i in s.issues] == case["issues"]
@@ -71,7 +71,7 @@ def test_ktab_example_analyses_as_the_handwritten_scenario():
 
 def test_ktab_file_without_final_commas():
     s = import_scenario(DUMMY, as_of="2017-01-01").scenario
-    case = json.loads((SHARED_CASES / "cdm" / "ktab_smp_dummy3dim.json").read_text())
+    case = json.loads((REFERENCE_CASES / "cdm" / "ktab_smp_dummy3dim.json").read_text())
     assert [i.id for i in s.issues] == case["issues"]  # Pstn1… are ids already
     assert s.description == "Dummy scenario to test reading format"
     for a, want in zip(s.actors, case["actors"], strict=True):
@@ -128,7 +128,7 @@ def test_long_layout_reproduces_the_ec_case():
 def test_long_layout_reproduces_the_deu_rows():
     """The DEU III rows of proposal n99163, one row per actor and issue, capability once."""
     s = import_scenario(DEU_LONG, as_of="1999-01-01").scenario
-    rows = list(csv.reader((SHARED_CASES / "deu" / "deu3-dev.tsv").open(), delimiter="\t"))
+    rows = list(csv.reader((REFERENCE_CASES / "deu" / "deu3-dev.tsv").open(), delimiter="\t"))
     head, caps = rows[0], dict(zip(rows[0], rows[1]))
     issues = [dict(zip(head, r)) for r in rows[2:] if r[2] == "n99163"]
     assert [i.id for i in s.issues] == [d["isnr"] for d in issues]

@@ -30,8 +30,8 @@ CONCEPT_KEYS = {"Nash": "nash", "GMR": "gmr", "SMR": "smr", "SEQ": "seq"}
 SETTINGS = settings(max_examples=60, deadline=None)
 
 
-def _load(shared_cases, name):
-    path = shared_cases / "gmcr" / f"{name}.json"
+def _load(reference_cases, name):
+    path = reference_cases / "gmcr" / f"{name}.json"
     return json.loads(path.read_text())
 
 
@@ -55,16 +55,16 @@ def _conflict(case, use_priorities=True) -> Conflict:
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_case_feasible_states(shared_cases, name):
-    case = _load(shared_cases, name)
+def test_case_feasible_states(reference_cases, name):
+    case = _load(reference_cases, name)
     c = _conflict(case)
     assert c.feasible.tolist() == [s["decimal"] for s in case["feasible_states"]]
     assert list(c.state_names) == [s["vector"] for s in case["feasible_states"]]
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_case_unilateral_moves(shared_cases, name):
-    case = _load(shared_cases, name)
+def test_case_unilateral_moves(reference_cases, name):
+    case = _load(reference_cases, name)
     c = _conflict(case)
     for g, dm in zip(unilateral_moves(c), c.decision_makers):
         got = {str(s + 1): (g.targets(s) + 1).tolist() for s in range(c.n_states)}
@@ -72,9 +72,9 @@ def test_case_unilateral_moves(shared_cases, name):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_case_rankings_from_priority_statements(shared_cases, name):
+def test_case_rankings_from_priority_statements(reference_cases, name):
     """Priority statements give exactly the file's ranking (ties included)."""
-    case = _load(shared_cases, name)
+    case = _load(reference_cases, name)
     c = _conflict(case)
     for i, d in enumerate(case["decision_makers"]):
         if "priority_statements" not in d:
@@ -89,8 +89,8 @@ def test_case_rankings_from_priority_statements(shared_cases, name):
 
 @pytest.mark.parametrize("use_priorities", [True, False], ids=["priorities", "ranking"])
 @pytest.mark.parametrize("name", CASES)
-def test_case_stability(shared_cases, name, use_priorities):
-    case = _load(shared_cases, name)
+def test_case_stability(reference_cases, name, use_priorities):
+    case = _load(reference_cases, name)
     c = _conflict(case, use_priorities)
     r = stability_solve(c)
     exp = case["expected"]
@@ -102,8 +102,8 @@ def test_case_stability(shared_cases, name, use_priorities):
         assert got == exp["equilibria"][key], key
 
 
-def test_result_record(shared_cases):
-    c = _conflict(_load(shared_cases, "prisoners"))
+def test_result_record(reference_cases):
+    c = _conflict(_load(reference_cases, "prisoners"))
     r = stability_solve(c, concepts=("nash", "seq"))
     d = r.to_dict()
     assert d["equilibria"] == {"nash": ["NN"], "seq": ["NN", "YY"]}

@@ -29,8 +29,8 @@ def _pd() -> Conflict:
 
 
 @pytest.mark.parametrize("name", ("prisoners", "cuban", "elmira"))
-def test_graph_carries_the_results(shared_cases, name):
-    c = _conflict(_load(shared_cases, name))
+def test_graph_carries_the_results(reference_cases, name):
+    c = _conflict(_load(reference_cases, name))
     r = stability_solve(c, concepts=ALL_CONCEPTS)
     sq = c.state_names[0]
     g = state_graph(c, r, status_quo=sq)

@@ -51,10 +51,10 @@ def test_prisoners_dilemma():
 
 
 @pytest.mark.parametrize("concept", ALL_CONCEPTS)
-def test_elmira_every_state(shared_cases, concept):
+def test_elmira_every_state(reference_cases, concept):
     """Every Elmira state can be made an equilibrium; the changed conflict confirms it for
     Nash, GMR and SMR (per-DM conditions), and the equilibria need no change."""
-    c = _conflict(_load(shared_cases, "elmira"))
+    c = _conflict(_load(reference_cases, "elmira"))
     eq = set(stability_solve(c, concepts=(concept,)).equilibria(concept))
     for name in c.state_names:
         r = inverse_solve(c, name, concept)

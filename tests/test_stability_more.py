@@ -29,16 +29,16 @@ PD = {"options": [{"name": "Cooperate", "owner": "A"}, {"name": "Cooperate", "ow
                           {"name": "B", "priorities": ["Y-", "-N"]}]}
 
 
-def _files(shared_cases, stem, name):
-    g = shared_cases / "gmcr" / "gmcrplus" / f"{stem}.gmcr"
-    j = shared_cases / "gmcr" / f"{name}.json"
+def _files(reference_cases, stem, name):
+    g = reference_cases / "gmcr" / "gmcrplus" / f"{stem}.gmcr"
+    j = reference_cases / "gmcr" / f"{name}.json"
     return g, json.loads(j.read_text())
 
 
 # ----------------------------------------------------------------------------- GMCR+ import
 @pytest.mark.parametrize("stem, name", PAIRS)
-def test_gmcr_import_matches_json_case(shared_cases, stem, name):
-    g, case = _files(shared_cases, stem, name)
+def test_gmcr_import_matches_json_case(reference_cases, stem, name):
+    g, case = _files(reference_cases, stem, name)
     c = load_gmcr(g)
     id_of = {s["vector"]: s["id"] for s in case["feasible_states"]}
     assert sorted(c.state_names) == sorted(id_of)
@@ -85,8 +85,8 @@ def test_gmcr_manual_ranking_and_nested_or_groups():
     (lambda d: d.update(useManualPreferenceRanking=True), "decisionMakers[0].preferenceRanking",
      "missing"),
 ])
-def test_gmcr_errors_name_the_path(shared_cases, mutate, path, words):
-    g, _ = _files(shared_cases, "Prisoners", "prisoners")
+def test_gmcr_errors_name_the_path(reference_cases, mutate, path, words):
+    g, _ = _files(reference_cases, "Prisoners", "prisoners")
     data = json.loads(g.read_text())
     mutate(data)
     with pytest.raises(ScenarioError) as ei:
@@ -132,10 +132,10 @@ def test_prisoners_dilemma_coalition():
     assert [k for k, _, _ in path] in ([0, 1], [1, 0]) and path[-1][2] == 3
 
 
-def test_elmira_coalition_moe_uniroyal(shared_cases):
+def test_elmira_coalition_moe_uniroyal(reference_cases):
     """Kilgour et al. (2001): MoE and Uniroyal jointly leave the non-cooperative equilibrium
     (Uniroyal delays, Local Government insists) for modify + accept."""
-    g, _ = _files(shared_cases, "Elmira", "elmira")
+    g, _ = _files(reference_cases, "Elmira", "elmira")
     c = load_gmcr(g)
     assert "NYNNY" in stability_solve(c).equilibria("nash")
     r = coalition_solve(c, coalitions=[("MoE", "Uniroyal")])
@@ -173,8 +173,8 @@ def test_coalition_stability_implies_individual_stability():
 
 
 # ----------------------------------------------------------------------------- status quo
-def test_status_quo_cuban(shared_cases):
-    g, _ = _files(shared_cases, "Cuban", "cuban")
+def test_status_quo_cuban(reference_cases):
+    g, _ = _files(reference_cases, "Cuban", "cuban")
     c = load_gmcr(g)
     r = status_quo_solve(c, "NNNN", concept="nash")
     assert r.equilibria == ("YNYN",)  # the only Nash equilibrium (state 6) is reachable
@@ -196,8 +196,8 @@ def test_status_quo_cuban(shared_cases):
     assert stop.equilibria == ("NNNN",) and stop.reachable == ("NNNN",)
 
 
-def test_status_quo_elmira(shared_cases):
-    g, _ = _files(shared_cases, "Elmira", "elmira")
+def test_status_quo_elmira(reference_cases):
+    g, _ = _files(reference_cases, "Elmira", "elmira")
     c = load_gmcr(g)
     r = status_quo_solve(c, "NYNNN", concept="nash")
     assert r.reachable == ("NYNNN", "NYNNY")
@@ -211,8 +211,8 @@ def test_status_quo_elmira(shared_cases):
 
 # ----------------------------------------------------------------------------- explanations
 @pytest.mark.parametrize("stem, name", PAIRS[:2])
-def test_explanations_agree_with_solver(shared_cases, stem, name):
-    g, _ = _files(shared_cases, stem, name)
+def test_explanations_agree_with_solver(reference_cases, stem, name):
+    g, _ = _files(reference_cases, stem, name)
     c = load_gmcr(g)
     r = stability_solve(c)
     for concept in ("nash", "gmr", "smr", "seq"):
@@ -235,8 +235,8 @@ def test_explain_prisoners_in_words():
     assert explain(c, "NN", "A", "gmr").text().endswith("has no unilateral improvement from it.")
 
 
-def test_explain_cuban_unstable(shared_cases):
-    g, _ = _files(shared_cases, "Cuban", "cuban")
+def test_explain_cuban_unstable(reference_cases):
+    g, _ = _files(reference_cases, "Cuban", "cuban")
     c = load_gmcr(g)
     e = explain(c, "NNNN", "US", "seq")
     assert not e.stable

@@ -92,19 +92,19 @@ def test_prisoners_dilemma_sim():
 
 
 @pytest.mark.parametrize("name", ("prisoners", "cuban", "elmira"))
-def test_published_cases_match_definition(shared_cases, name):
+def test_published_cases_match_definition(reference_cases, name):
     """On the published cases SIM is the definition read literally, SEQ+SIM is SEQ or SIM, and
     every Nash-stable state is SIM- and SEQ+SIM-stable."""
-    c = _conflict(_load(shared_cases, name))
+    c = _conflict(_load(reference_cases, name))
     r = stability_solve(c, concepts=ALL_CONCEPTS)
     np.testing.assert_array_equal(r.stable["sim"], _brute_sim(c))
     np.testing.assert_array_equal(r.stable["seqsim"], r.stable["seq"] | r.stable["sim"])
     assert not (r.stable["nash"] & ~r.stable["sim"]).any()
 
 
-def test_elmira_sim_equilibria(shared_cases):
+def test_elmira_sim_equilibria(reference_cases):
     """Elmira (Fang, Hipel & Kilgour 1993): the SEQ equilibria stay SEQ+SIM equilibria."""
-    c = _conflict(_load(shared_cases, "elmira"))
+    c = _conflict(_load(reference_cases, "elmira"))
     r = stability_solve(c, concepts=ALL_CONCEPTS)
     assert set(r.equilibria("seq")) <= set(r.equilibria("seqsim"))
     assert set(r.equilibria("nash")) <= set(r.equilibria("sim"))
@@ -150,8 +150,8 @@ def test_gmcrplus_iterator_bug_is_not_ours():
     assert 0 < wrong < checks * 0.25
 
 
-def test_cost_and_json(shared_cases):
-    c = _conflict(_load(shared_cases, "elmira"))
+def test_cost_and_json(reference_cases):
+    c = _conflict(_load(reference_cases, "elmira"))
     assert simultaneous_cost(c) > 0
     r = stability_solve(c, concepts=("nash", "sim"), sim_responses="moves")
     json.dumps(r.to_dict())

@@ -130,11 +130,11 @@ def test_strong_relation_only_qualifies_preferences():
 
 # ----------------------------------------------------------------------- Elmira, declared strength
 @pytest.mark.parametrize("rule", ["textbook", "gmcrplus"])
-def test_elmira_with_strength_matches_definitions(shared_cases, rule):
+def test_elmira_with_strength_matches_definitions(reference_cases, rule):
     """Elmira (Fang, Hipel & Kilgour 1993) with illustrative strong preferences: every DM
     strongly prefers each of its top-ranked third of the states to any state it ranks lower, and
     the states it ranks above the middle to those in its bottom third."""
-    c = _conflict(_load(shared_cases, "elmira"))
+    c = _conflict(_load(reference_cases, "elmira"))
     k = c.n_options
     strong = []
     for i in range(len(c.decision_makers)):
