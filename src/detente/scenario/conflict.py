@@ -390,8 +390,13 @@ def _feasible_names(sec: dict[str, Any], opts: list[str]) -> set[str]:
     bad = np.zeros(allv.shape, bool)
     for r in _items(sec.get("infeasible")):
         bad |= holds(parse_statement(r))
-    return {"".join("Y" if (v >> i) & 1 else "N" for i in range(len(opts)))
-            for v in allv[~bad].tolist()}
+    k = len(opts)
+    if k == 0:
+        return {""} if not bad.all() else set()
+    # the vectors as 'Y'/'N' bytes, built for all states at once (2^k of them; k ≤ MAX_OPTIONS)
+    bits = (allv[~bad][:, None] >> np.arange(k)) & 1
+    chars = np.where(bits == 1, ord("Y"), ord("N")).astype(np.uint8)
+    return {b.decode() for b in chars.view(f"S{k}").ravel()}
 
 
 def _check_ranking(rk: list[Any], path: tuple[Any, ...], add: Add, n: int,
