@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# the `browser` fixture of the real-browser tests
+pytest_plugins = ("tests._browser",)
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 # The published reference cases, shipped with the tests (published cases, copied in with their sources; see

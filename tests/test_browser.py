@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
 pytest.importorskip("fastapi", reason="the web app needs the extra detente[web]")
+
 playwright_api = pytest.importorskip("playwright.sync_api",
                                      reason="Playwright is in the extra detente[test]")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 EC = "ec-emissions-1994"
 
 
@@ -48,17 +45,6 @@ def server(tmp_path_factory):
     yield {"url": f"http://127.0.0.1:{port}", "root": root, "app": app}
     srv.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("!!! /usr/bin/chromium is missing: the real browser test did NOT run. "
-                    "Install it with `sh scripts/browser-deps.sh` (or `make test`, which does)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_edit_validate_fix_save_run_and_read_the_report(server, browser):

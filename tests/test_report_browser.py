@@ -21,17 +21,13 @@ pytestmark = pytest.mark.browser
 
 pytest.importorskip("jinja2")
 pytest.importorskip("plotly")
-playwright_api = pytest.importorskip("playwright.sync_api",
-                                     reason="Playwright is in the extra detente[test]")
+pytest.importorskip("playwright.sync_api", reason="Playwright is in the extra detente[test]")
 
 from detente import analyze, load_scenario  # noqa: E402
 from detente.report.html import write_report  # noqa: E402
 
 from .conftest import SCENARIOS  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 FLAGSHIP = SCENARIOS / "ukraine-2025-02.yaml"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -46,17 +42,6 @@ def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report-browser") / "r.html"
     write_report(analyze(load_scenario(FLAGSHIP), draws=500, seed=1), out)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("!!! /usr/bin/chromium is missing: the real browser test did NOT run. "
-                    "Install it with `sh scripts/browser-deps.sh` (or `make test`, which does)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -459,16 +459,12 @@ def test_a_killed_server_marks_its_running_job_lost_on_the_next_start(tmp_path):
 
 # ------------------------------------------------------------------------------ in a browser
 @pytest.mark.browser
-def test_the_cancel_button_in_a_real_browser(dirs, monkeypatch):
+def test_the_cancel_button_in_a_real_browser(dirs, monkeypatch, browser):
     """Run, press Cancel while it runs: the page says nothing was kept, and nothing was."""
     playwright_api = pytest.importorskip("playwright.sync_api",
                                          reason="Playwright is in the extra detente[test]")
     import uvicorn
 
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("!!! /usr/bin/chromium is missing: the browser test did NOT run "
-                    "(sh scripts/browser-deps.sh installs it)")
     gate = Gate(monkeypatch)
     app = _app(dirs, workers=1)
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
@@ -481,29 +477,26 @@ def test_the_cancel_button_in_a_real_browser(dirs, monkeypatch):
     url = f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
     expect = playwright_api.expect
     try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.set_default_timeout(30_000)
-            page.goto(f"{url}/scenarios/{EC}")
-            page.fill("#draws", "50")
-            page.click("#run")
-            gate.wait_started()
-            expect(page.locator("#cancel")).to_be_visible()
-            expect(page.locator("#job-status")).to_contain_text("running")
-            page.click("#cancel")
-            expect(page.locator("#job-status")).to_contain_text(
-                "cancelled — nothing of this run was kept")
-            expect(page.locator("#cancel")).to_be_hidden()
-            expect(page.locator("#run")).to_be_enabled()
-            assert app.state.ctx.store.list() == []
-            page.goto(url + "/")
-            expect(page.locator("#jobs tr[data-state='cancelled']")).to_have_count(1)
-            assert errors == [], errors
-            browser.close()
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_default_timeout(30_000)
+        page.goto(f"{url}/scenarios/{EC}")
+        page.fill("#draws", "50")
+        page.click("#run")
+        gate.wait_started()
+        expect(page.locator("#cancel")).to_be_visible()
+        expect(page.locator("#job-status")).to_contain_text("running")
+        page.click("#cancel")
+        expect(page.locator("#job-status")).to_contain_text(
+            "cancelled — nothing of this run was kept")
+        expect(page.locator("#cancel")).to_be_hidden()
+        expect(page.locator("#run")).to_be_enabled()
+        assert app.state.ctx.store.list() == []
+        page.goto(url + "/")
+        expect(page.locator("#jobs tr[data-state='cancelled']")).to_have_count(1)
+        assert errors == [], errors
+        page.close()
     finally:
         gate.release.set()
         srv.should_exit = True
