@@ -13,8 +13,14 @@ CORE = [p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0].removesuffix
         not in PRESENTATION + ("__main__",)]
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, *, runtime: bool = False) -> set[str]:
+    """Every module a file imports (lazy imports included); ``runtime``: without those under
+    ``if TYPE_CHECKING:`` (annotations only, not a dependency when the code runs)."""
     tree = ast.parse(path.read_text())
+    if runtime:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+                node.body = []
     pkg = path.relative_to(SRC.parent).with_suffix("").parts[:-1]
     out = set()
     for node in ast.walk(tree):
@@ -86,29 +92,6 @@ def test_the_scenario_package_never_imports_the_engines_or_a_face():
     assert MAX_OPTIONS == ENGINE_MAX
 
 
-def _runtime_imports(path: Path) -> set[str]:
-    """Like :func:`_imports`, without the imports under ``if TYPE_CHECKING:`` (annotations
-    only: not a dependency when the code runs)."""
-    tree = ast.parse(path.read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
-            node.body = []
-    pkg = path.relative_to(SRC.parent).with_suffix("").parts[:-1]
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = list(pkg[: len(pkg) - node.level + 1])
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            out.add(mod)
-            out |= {f"{mod}.{a.name}" for a in node.names}
-    return out
-
-
 def _module_graph() -> dict[str, set[str]]:
     mods = {}
     for p in SRC.rglob("*.py"):
@@ -118,7 +101,7 @@ def _module_graph() -> dict[str, set[str]]:
     for name, p in mods.items():
         deps = set()
         package = p.name == "__init__.py"
-        for m in _runtime_imports(p):
+        for m in _imports(p, runtime=True):
             parts = m.split(".")
             for k in range(len(parts), 0, -1):
                 cand = ".".join(parts[:k])
