@@ -45,9 +45,13 @@ class UnilateralPath:
 
 def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray,
            known: dict[str, Any]) -> np.ndarray:
-    """Actor a's value of the no-deal state shifted by ``shift`` (N, I), per draw."""
+    """Actor a's value of the no-deal state shifted by ``shift`` (N, I), per draw.
+
+    Draws whose shift is zero are month 0 itself: a table's month-0 bargaining result in
+    ``known`` (same no-deal values) answers them without solving again."""
     d = no_deal_values(draws, 0.0, shift)
     wall = utility_weights(draws.salience)
+    still = ~shift.any(axis=1)
     vals, count = np.zeros(draws.n), 0
     for tb in scenario.tables:
         idx = [draws.actors.index(m) for m in tb.members]
@@ -55,9 +59,20 @@ def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray,
             continue
         w, p, q = wall[:, idx], draws.position[:, idx], draws.status_quo
         free = (w > 0).any(axis=1)
-        x0 = known[tb.id].deal.x if tb.id in known else None
-        x, z = nash_from(w, p, d[:, idx], q, free, np.ones((draws.n, len(idx))), x0)
-        ok = z > ZONE_TOL
+        kn = known.get(tb.id)
+        x = np.full(q.shape, np.nan)
+        ok = np.zeros(draws.n, bool)
+        solve = np.ones(draws.n, bool)
+        if kn is not None:
+            reuse = still & (kn.no_deal == d[:, idx]).all(axis=1)
+            x[reuse] = kn.deal.x[reuse]
+            ok[reuse] = kn.zone_value[reuse] > ZONE_TOL
+            solve = ~reuse
+        if solve.any():
+            x0 = None if kn is None else kn.deal.x[solve]
+            xs, z = nash_from(w[solve], p[solve], d[solve][:, idx], q[solve], free[solve],
+                              np.ones((int(solve.sum()), len(idx))), x0)
+            x[solve], ok[solve] = xs, z > ZONE_TOL
         ua = core.utilities(wall[:, a:a + 1], draws.position[:, a:a + 1], np.nan_to_num(x))[:, 0]
         vals += np.where(ok, ua, d[:, a])
         count += 1
