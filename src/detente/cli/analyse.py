@@ -63,6 +63,13 @@ def analyze(
                           "number of draws; quantiles within ±0.1%. Default: above 200,000 "
                           "draws."),
     ] = None,
+    why_certain: Annotated[
+        bool,
+        typer.Option("--why-certain",
+                     help="Re-ask every 0% or 100% answer with each assumption that bears on it "
+                          "relaxed (a veto player, an expectation, the talks' pace, a move's "
+                          "cap), to show which one makes it certain."),
+    ] = False,
 ) -> None:
     """Analyse a scenario: a summary in the terminal, the full results as JSON."""
     from ..analysis import analyze as run_analysis
@@ -80,11 +87,22 @@ def analyze(
                               progress=progress, stream=stream)
 
     data = result.to_dict()
+    certain = None
+    if why_certain:
+        from ..certainty import certain_answers
+
+        certain = certain_answers(result)
+        data["certainty"] = [c.to_dict() for c in certain]
 
     def render(con: Console) -> None:
+        from ..report.certainty import render_certainty, render_hint
         from ..report.terminal import render_summary
 
         render_summary(result, con, data)
+        if certain is None:
+            render_hint(result, con)
+        else:
+            render_certainty(certain, con)
 
     _emit(data, json_path, render)
     if report_path is not None:
