@@ -464,7 +464,7 @@ def test_solving_in_chunks_changes_nothing(monkeypatch):
 def test_pairwise_sum_adds_in_numpys_order(count):
     # the solver sums over members and issues with the draw axis last; the order must be
     # numpy's own for a sum over a contiguous axis, so that results do not depend on layout
-    from detente.bargain.solver import pairwise_sum
+    from detente.bargain.sums import pairwise_sum
 
     rng = np.random.default_rng(count)
     a = rng.standard_normal((count, 64)) * 10.0 ** rng.uniform(-8, 4, (count, 64))

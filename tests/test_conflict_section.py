@@ -10,13 +10,10 @@ import pytest
 
 from detente import ScenarioError, loads_scenario
 from detente.cli import EXIT, main
-from detente.scenario.conflict import (
-    StatementError,
-    describe_state,
-    parse_statement,
-)
-from detente.stability.scenario import to_engine
+from detente.scenario.conflict import describe_state
+from detente.scenario.statements import StatementError, parse_statement
 from detente.stability import stability_solve
+from detente.stability.scenario import to_engine
 
 from .conftest import SCENARIOS
 from .test_load_errors import FILE, at, base, dump, where

@@ -21,16 +21,11 @@ from hypothesis import strategies as st
 
 from detente.stability import Conflict, reachable_min, stability_solve, unilateral_moves
 from detente.stability import analysis as an
-from detente.stability.coalitions import (
-    coalition_cost,
-    coalition_improvements,
-    coalition_solve,
-    legal_paths,
-    legal_reach,
-)
+from detente.stability.coalitions import coalition_cost, coalition_improvements, coalition_solve
 from detente.stability.explain import explain
 from detente.stability.gmcrplus import load_gmcr, parse_gmcr
 from detente.stability.graph import unilateral_improvements
+from detente.stability.sequences import legal_paths, legal_reach
 from detente.stability.status_quo import status_quo_solve
 
 from .test_stability import SETTINGS, conflicts

@@ -18,7 +18,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from detente.stability import Conflict, stability_solve, unilateral_moves
-from detente.stability.model import AnyOf, parse_condition, permute_bits
+from detente.stability.conditions import AnyOf, parse_condition
+from detente.stability.model import permute_bits
 from detente.stability.strength import strength_solve, strong_relation
 
 from .test_stability import _conflict, _load, _reach, conflicts

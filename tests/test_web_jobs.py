@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 import detente.analysis
 from detente.web import create_app
-from detente.web.jobs import FINISHED, LOST
+from detente.web.job_states import FINISHED, LOST
 
 ROOT = Path(__file__).resolve().parents[1]
 EC = "ec-emissions-1994"
@@ -267,7 +267,7 @@ def test_a_damaged_job_file_is_moved_aside(dirs, caplog):
 
 
 def test_only_the_latest_jobs_are_remembered(dirs):
-    from detente.web.jobs import Job, JobLog
+    from detente.web.job_states import Job, JobLog
 
     log = JobLog(dirs["data"] / "jobs.sqlite3")
     for i in range(30):
@@ -281,7 +281,7 @@ def test_only_the_latest_jobs_are_remembered(dirs):
 def test_a_stop_during_the_save_is_told_as_it_was(dirs):
     """Stopped while saving: with its run id kept (the run is in the history, its report was
     being made) the job is done; without, it is lost and says the run may have been saved."""
-    from detente.web.jobs import LOST_SAVING, Job, JobLog
+    from detente.web.job_states import LOST_SAVING, Job, JobLog
 
     log = JobLog(dirs["data"] / "jobs.sqlite3")
     log.put(Job(id="a" * 16, scenario="s", draws=5, seed=1, text="", state="saving",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .solver import pairwise_sum
+from .sums import pairwise_sum
 
 __all__ = ["gains_1d", "nash1", "zone1"]
 

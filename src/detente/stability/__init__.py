@@ -19,19 +19,9 @@ from .concepts import (
     reachable_min,
     stability_solve,
 )
+from .conditions import All, AnyOf, Condition, Lit, Not, parse_condition
 from .graph import MoveGraph, unilateral_improvements, unilateral_moves
-from .model import (
-    All,
-    AnyOf,
-    Condition,
-    Conflict,
-    Lit,
-    Not,
-    Option,
-    Preference,
-    parse_condition,
-    parse_state,
-)
+from .model import Conflict, Option, Preference, parse_state
 
 __all__ = [
     "ALL_CONCEPTS",

@@ -28,7 +28,7 @@ over (state, set of opponents used) from the largest set down.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,10 +37,10 @@ import numpy as np
 from .._version import __version__
 from .graph import unilateral_improvements, unilateral_moves
 from .model import Conflict
-from .reach import _NEG, SANCTION_RULES, reachable_min
+from .reach import _NEG, SANCTION_RULES, _check_sanction_rule, _sanction_min, reachable_min
 
-__all__ = ["ALL_CONCEPTS", "CONCEPTS", "SANCTION_RULES", "StabilityResult", "reachable_min",
-           "stability_solve"]
+__all__ = ["ALL_CONCEPTS", "CONCEPTS", "CONCEPT_LABELS", "SANCTION_RULES", "StabilityResult",
+           "reachable_min", "stability_solve"]
 
 CONCEPTS = ("nash", "gmr", "smr", "seq")
 """The concepts computed by default."""
@@ -48,6 +48,9 @@ ALL_CONCEPTS = CONCEPTS + ("sim", "seqsim")
 """Every concept :func:`stability_solve` computes on request: also simultaneous stability (SIM)
 and SEQ+SIM (:mod:`detente.stability.simultaneous`), whose cost grows with the product of the
 opponents' numbers of moves."""
+CONCEPT_LABELS = {"nash": "Nash", "gmr": "GMR", "smr": "SMR", "seq": "SEQ", "sim": "SIM",
+                  "seqsim": "SEQ+SIM"}
+"""How each concept is written in prose."""
 
 
 class StableStates:
@@ -65,13 +68,28 @@ class StableStates:
         states = self.states
         return tuple(states[j] for j in np.flatnonzero(mask).tolist())
 
+    def _dm(self, dm: str | int) -> int:
+        return self.decision_makers.index(dm) if isinstance(dm, str) else dm
+
     def equilibria(self, concept: str) -> tuple[str, ...]:
         """States stable for every DM under ``concept``."""
         return self._named(self.equilibrium_mask(concept))
 
     def stable_states(self, concept: str, dm: str | int) -> tuple[str, ...]:
-        i = self.decision_makers.index(dm) if isinstance(dm, str) else dm
-        return self._named(self.stable[concept][i])
+        return self._named(self.stable[concept][self._dm(dm)])
+
+    def _per_dm(self, query: Callable[[str, int], tuple[str, ...]], concepts: Iterable[str]
+                ) -> dict[str, dict[str, list[str]]]:
+        """``{concept: {dm: [state, ...]}}`` of a per-DM query such as :meth:`stable_states`:
+        the form every result's ``to_dict`` gives."""
+        return {c: {d: list(query(c, i)) for i, d in enumerate(self.decision_makers)}
+                for c in concepts}
+
+    @staticmethod
+    def _listed(query: Callable[[str], tuple[str, ...]], concepts: Iterable[str]
+                ) -> dict[str, list[str]]:
+        """``{concept: [state, ...]}`` of a query such as :meth:`equilibria`."""
+        return {c: list(query(c)) for c in concepts}
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,13 +122,33 @@ class StabilityResult(StableStates):
             "concepts": list(self.concepts),
             "decision_makers": list(self.decision_makers),
             "states": list(self.states),
-            "stable_states": {c: {d: list(self.stable_states(c, i))
-                                  for i, d in enumerate(self.decision_makers)}
-                              for c in self.concepts},
-            "equilibria": {c: list(self.equilibria(c)) for c in self.concepts},
+            "stable_states": self._per_dm(self.stable_states, self.concepts),
+            "equilibria": self._listed(self.equilibria, self.concepts),
             "seconds": self.seconds,
             **extra,
         }
+
+
+def _least_sanction(conflict: Conflict, i: int, values: np.ndarray, sanction_rule: str, *,
+                    responses: Literal["moves", "improvements"] = "moves") -> np.ndarray:
+    """The sanction test of GMR, SMR and SEQ (and of their strong forms,
+    :mod:`detente.stability.strength`) for DM ``i``, every state at once: per state ``s``, the
+    highest over ``i``'s unilateral improvements ``s1`` from ``s`` of the least of ``values``
+    ((n,) or (n, c)) over the states the other DMs reach from ``s1`` by a legal sequence of their
+    moves (``responses="improvements"``: of their unilateral improvements, as under SEQ);
+    ``int64 min`` where ``i`` has no improvement. ``s`` is stable when it is at most ``P_i(s)``
+    (strongly stable: below, with ``values`` the payoffs of the states ``s`` is strongly
+    preferred to)."""
+    moves = unilateral_moves(conflict)
+    imps = unilateral_improvements(conflict, moves)
+    others = [j for j in range(len(conflict.decision_makers)) if j != i]
+    if responses == "improvements":
+        m = reachable_min(values, [imps[j] for j in others], sanction_rule)
+    elif sanction_rule == "textbook":  # linear time when the opponents' options are
+        m = _sanction_min(conflict, values, others, moves)  # reversible (the same verdicts)
+    else:
+        m = reachable_min(values, [moves[j] for j in others], sanction_rule)
+    return imps[i].max_over(m, _NEG)  # the least sanctionable improvement
 
 
 def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
@@ -135,8 +173,7 @@ def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
     bad = [c for c in concepts if c not in ALL_CONCEPTS]
     if bad:
         raise ValueError(f"unknown concepts {bad}; choose from {ALL_CONCEPTS}")
-    if sanction_rule not in SANCTION_RULES:
-        raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {sanction_rule!r}")
+    _check_sanction_rule(sanction_rule)
     moves = unilateral_moves(conflict)
     imps = unilateral_improvements(conflict, moves)
     pay = conflict.payoffs
@@ -146,30 +183,20 @@ def stability_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
         out["seq"] = np.zeros((n_dm, n), dtype=bool)  # a part of SEQ+SIM, dropped below
     for i in range(n_dm):
         p = pay[i]
-        others = [j for j in range(n_dm) if j != i]
-        no_improvement = imps[i].out_degree() == 0
         if "nash" in out:
-            out["nash"][i] = no_improvement
+            out["nash"][i] = imps[i].out_degree() == 0
         cols = []
         if "gmr" in out:
             cols.append(p)
         if "smr" in out:  # an s2 from which i cannot climb back above the start
             cols.append(np.maximum(p, moves[i].max_over(p, _NEG)))
         if cols:
-            if sanction_rule == "textbook":  # linear time when the opponents' options are
-                from .reach import _sanction_min  # reversible (the same verdicts)
-
-                m = _sanction_min(conflict, np.stack(cols, axis=1), others, moves)
-            else:
-                m = reachable_min(np.stack(cols, axis=1), [moves[j] for j in others],
-                                  sanction_rule)
-            worst = imps[i].max_over(m, _NEG)  # the least sanctionable improvement
-            ok = worst <= p[:, None]
+            ok = _least_sanction(conflict, i, np.stack(cols, axis=1), sanction_rule) <= p[:, None]
             for c, col in zip([c for c in ("gmr", "smr") if c in out], ok.T):
                 out[c][i] = col
         if "seq" in out:
-            m = reachable_min(p, [imps[j] for j in others], sanction_rule)
-            out["seq"][i] = imps[i].max_over(m, _NEG) <= p
+            out["seq"][i] = _least_sanction(conflict, i, p, sanction_rule,
+                                            responses="improvements") <= p
     if "sim" in concepts or "seqsim" in concepts:
         from .simultaneous import simultaneous_stable
 

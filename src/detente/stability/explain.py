@@ -27,14 +27,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .coalitions import Step, legal_paths, legal_reach
-from .concepts import _NEG, CONCEPTS
+from .concepts import _NEG, CONCEPT_LABELS, CONCEPTS
 from .graph import unilateral_improvements, unilateral_moves
 from .model import Conflict, parse_state
+from .sequences import Step, legal_paths, legal_reach
 
 __all__ = ["Explanation", "describe_move", "explain"]
-
-_LABEL = {"nash": "Nash", "gmr": "GMR", "smr": "SMR", "seq": "SEQ"}
 
 
 def describe_move(conflict: Conflict, a: int, b: int) -> str:
@@ -67,7 +65,7 @@ class Explanation:
                 "improvements": self.improvements}
 
     def text(self) -> str:
-        label = _LABEL[self.concept]
+        label = CONCEPT_LABELS[self.concept]
         n = len(self.improvements)
         if n == 0:
             head = f"{self.state} is {label}-stable for {self.dm}: {self.dm} has no unilateral " \

@@ -13,7 +13,7 @@ unilateral improvements ``s1`` must be removed or deterred, which gives the alte
 
 - demote ``s1`` itself (then it is no improvement), or
 - GMR: demote one state ``s2`` the opponents can reach from ``s1`` (any legal sequence of their
-  moves, :func:`~detente.stability.coalitions.legal_reach`); SEQ: the same through their
+  moves, :func:`~detente.stability.sequences.legal_reach`); SEQ: the same through their
   unilateral improvements; SMR: demote ``s2`` together with every state ``i`` can move to from
   ``s2``; SIM: demote the result ``s3`` of one combination of the opponents' simultaneous
   improvements from ``s`` (:mod:`.simultaneous`); SEQ+SIM: the cheaper of SEQ and SIM;
@@ -45,17 +45,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .coalitions import legal_reach
-from .concepts import ALL_CONCEPTS, stability_solve
+from .concepts import ALL_CONCEPTS, CONCEPT_LABELS, stability_solve
 from .graph import unilateral_improvements, unilateral_moves
 from .model import Conflict, Preference, parse_state
+from .sequences import legal_reach
 from .simultaneous import _combinations
 
 __all__ = ["DMChange", "InverseResult", "inverse_solve"]
 
 MAX_NODES = 200_000
-_LABEL = {"nash": "Nash", "gmr": "GMR", "smr": "SMR", "seq": "SEQ", "sim": "SIM",
-          "seqsim": "SEQ+SIM"}
 MAX_ALTERNATIVES = 5
 
 
@@ -102,7 +100,7 @@ class InverseResult:
                 "verified": self.verified, "per_dm": [d.to_dict() for d in self.per_dm]}
 
     def text(self) -> str:
-        label = _LABEL.get(self.concept, self.concept)
+        label = CONCEPT_LABELS.get(self.concept, self.concept)
         if self.equilibrium_now:
             return f"{self.state} is already a {label} equilibrium."
         lines = [f"For {self.state} to be a {label} equilibrium, {self.changes} "

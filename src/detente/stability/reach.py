@@ -37,6 +37,11 @@ def _reachable_min_once_each(values: np.ndarray, movers: Sequence[MoveGraph]) ->
     return f[0]
 
 
+def _check_sanction_rule(rule: str) -> None:
+    if rule not in SANCTION_RULES:
+        raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {rule!r}")
+
+
 def reachable_min(values: np.ndarray, movers: Sequence[MoveGraph],
                   rule: Literal["textbook", "gmcrplus"] = "textbook") -> np.ndarray:
     """For every state ``s``, the minimum of ``values`` (int64, shape (n,) or (n, c)) over the
@@ -53,8 +58,7 @@ def reachable_min(values: np.ndarray, movers: Sequence[MoveGraph],
     [3, 3, 3]
     """
     values = np.asarray(values, dtype=np.int64)
-    if rule not in SANCTION_RULES:
-        raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {rule!r}")
+    _check_sanction_rule(rule)
     m = len(movers)
     if m == 0:
         return np.full(values.shape, _INF, dtype=np.int64)

@@ -11,15 +11,14 @@ per run and keeps the record as ``Analysis.stability``; ``detente stability FILE
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DetenteError
 from .analysis import coalitions_to_dict, conflict_analysis
 from .concepts import CONCEPTS, stability_solve
-from .model import All, AnyOf, Lit, Not, Option, Preference, parse_state
+from .conditions import All, AnyOf, Lit, Not
 from .model import Conflict as Engine
+from .model import Option, Preference, parse_state
 
 if TYPE_CHECKING:  # pragma: no cover  (a .gmcr file needs no scenario schema: a lighter start)
     from ..scenario.conflict import Conflict
@@ -45,7 +44,7 @@ def to_engine(section: Conflict, name: str = ""):
     Options keep the section's order (option ``i`` is character ``i`` of a state's vector) and
     are named by their ids; decision makers are named by their actor ids. Statements follow the
     engine's option-prioritisation convention (most important first)."""
-    from ..scenario.conflict import parse_statement
+    from ..scenario.statements import parse_statement
 
     index = {o.id: i for i, o in enumerate(section.options)}
     n = len(section.options)

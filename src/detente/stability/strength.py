@@ -60,10 +60,10 @@ from typing import Any, Literal
 import numpy as np
 
 from .._version import __version__
-from .concepts import CONCEPTS, StableStates, stability_solve
+from .concepts import CONCEPTS, StableStates, _least_sanction, stability_solve
 from .graph import unilateral_improvements, unilateral_moves
 from .model import Conflict
-from .reach import _INF, _NEG, SANCTION_RULES, _sanction_min, reachable_min
+from .reach import _INF, _NEG, _check_sanction_rule
 
 __all__ = ["STRENGTH_CONCEPTS", "StrengthResult", "strength_solve", "strong_relation"]
 
@@ -93,9 +93,6 @@ class StrengthResult(StableStates):
         """(n_dms, n_states) bools: stable but not strongly stable."""
         return self.stable[concept] & ~self.strong[concept]
 
-    def _dm(self, dm: str | int) -> int:
-        return self.decision_makers.index(dm) if isinstance(dm, str) else dm
-
     def strong_states(self, concept: str, dm: str | int) -> tuple[str, ...]:
         return self._named(self.strong[concept][self._dm(dm)])
 
@@ -111,22 +108,20 @@ class StrengthResult(StableStates):
         return self._named(self.equilibrium_mask(concept) & ~self.strong[concept].all(axis=0))
 
     def to_dict(self) -> dict[str, Any]:
-        dms = self.decision_makers
+        cs = self.concepts
         return {
             "method": self.method,
             "version": self.version,
             "fingerprint": self.fingerprint,
             "sanction_rule": self.sanction_rule,
-            "concepts": list(self.concepts),
-            "decision_makers": list(dms),
+            "concepts": list(cs),
+            "decision_makers": list(self.decision_makers),
             "states": list(self.states),
-            "stable_states": {c: {d: list(self.stable_states(c, i)) for i, d in enumerate(dms)}
-                              for c in self.concepts},
-            "strongly_stable_states": {c: {d: list(self.strong_states(c, i))
-                                           for i, d in enumerate(dms)} for c in self.concepts},
-            "equilibria": {c: list(self.equilibria(c)) for c in self.concepts},
-            "strong_equilibria": {c: list(self.strong_equilibria(c)) for c in self.concepts},
-            "weak_equilibria": {c: list(self.weak_equilibria(c)) for c in self.concepts},
+            "stable_states": self._per_dm(self.stable_states, cs),
+            "strongly_stable_states": self._per_dm(self.strong_states, cs),
+            "equilibria": self._listed(self.equilibria, cs),
+            "strong_equilibria": self._listed(self.strong_equilibria, cs),
+            "weak_equilibria": self._listed(self.weak_equilibria, cs),
             "seconds": self.seconds,
         }
 
@@ -178,8 +173,7 @@ def strength_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
     if bad:
         raise ValueError(f"strength of preference is defined for {STRENGTH_CONCEPTS}; "
                          f"got {bad}")
-    if sanction_rule not in SANCTION_RULES:
-        raise ValueError(f"sanction_rule must be one of {SANCTION_RULES}; got {sanction_rule!r}")
+    _check_sanction_rule(sanction_rule)
     base = stability_solve(conflict, concepts=concepts, sanction_rule=sanction_rule)
     moves = unilateral_moves(conflict)
     imps = unilateral_improvements(conflict, moves)
@@ -188,7 +182,6 @@ def strength_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
     strong = {c: np.zeros((n_dm, n), dtype=bool) for c in concepts}
     for i in range(n_dm):
         p = pay[i]
-        others = [j for j in range(n_dm) if j != i]
         no_improvement = imps[i].out_degree() == 0
         for c in concepts:
             strong[c][i] = no_improvement  # vacuously strong; Nash is never split
@@ -215,18 +208,14 @@ def strength_solve(conflict: Conflict, *, concepts: Sequence[str] = CONCEPTS,
                 cols.append(np.where(below & escapes_below, np.maximum(p, escape_top), _INF))
                 names.append("smr")
             if cols:
-                vals = np.stack(cols, axis=1)
-                if sanction_rule == "textbook":
-                    m = _sanction_min(conflict, vals, others, moves)
-                else:
-                    m = reachable_min(vals, [moves[j] for j in others], sanction_rule)
-                ok = imps[i].max_over(m, _NEG) < p[:, None]
+                ok = _least_sanction(conflict, i, np.stack(cols, axis=1), sanction_rule) \
+                    < p[:, None]
                 for c, col in zip(names, ok.T):
                     strong[c][i][rows] = col[rows]
             if "seq" in concepts:
-                m = reachable_min(np.where(below, p, _INF), [imps[j] for j in others],
-                                  sanction_rule)
-                strong["seq"][i][rows] = (imps[i].max_over(m, _NEG) < p)[rows]
+                least = _least_sanction(conflict, i, np.where(below, p, _INF), sanction_rule,
+                                        responses="improvements")
+                strong["seq"][i][rows] = (least < p)[rows]
     for c in concepts:
         strong[c] &= base.stable[c]  # already implied; kept as a guard
         strong[c].setflags(write=False)
