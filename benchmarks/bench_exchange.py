@@ -28,18 +28,26 @@ from detente.forecast import registry
 from detente.scenario.draws import sample
 from detente.scenario.load import load_scenario
 
-MODULE = "src/detente/forecast/exchange.py"
 
 
 def baseline(rev: str) -> Callable[..., Any]:
-    """``exchange_forecast`` as it was at git revision ``rev`` (registered under another name)."""
-    src = subprocess.run(["git", "show", f"{rev}:{MODULE}"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
-    src = src.replace("from .registry import", "from detente.forecast.registry import")
-    src = src.replace('    "exchange",\n', f'    "exchange@{rev}",\n', 1)
-    ns: dict[str, Any] = {"__name__": f"exchange_at_{rev}"}
-    exec(compile(src, f"{rev}:{MODULE}", "exec"), ns)  # noqa: S102 - this repository's own code
-    return ns["exchange_forecast"]
+    """``exchange_forecast`` as it was at git revision ``rev``: the whole package at that
+    revision is extracted under another name (``detente_at_REV``), so the model's own modules
+    (split across several files since 2026-12-04) import each other as they did then."""
+    import importlib
+    import io
+    import tarfile
+    import tempfile
+
+    tar = subprocess.run(["git", "archive", rev, "src/detente"], cwd=ROOT, check=True,
+                         capture_output=True).stdout
+    tmp = Path(tempfile.mkdtemp(prefix="bench-exchange-"))
+    with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
+        tf.extractall(tmp, filter="data")
+    name = "detente_at_" + "".join(c if c.isalnum() else "_" for c in rev)
+    (tmp / "src" / "detente").rename(tmp / "src" / name)
+    sys.path.insert(0, str(tmp / "src"))
+    return importlib.import_module(f"{name}.forecast.exchange").exchange_forecast
 
 
 def timed(fn: Callable[..., Any], args: tuple[np.ndarray, ...]) -> tuple[float, float, Any]:

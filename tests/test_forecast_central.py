@@ -22,7 +22,7 @@ from detente.forecast import registry
 from detente.forecast.central import compromise_forecast, weighted_median_forecast
 from detente.forecast.registry import ForecastResult
 
-from .conftest import SCENARIOS, REFERENCE_CASES
+from .conftest import REFERENCE_CASES, SCENARIOS
 
 SETTINGS = settings(max_examples=50, deadline=None)
 EC = SCENARIOS / "ec-emissions-1994.yaml"
@@ -132,7 +132,7 @@ def test_deu_compromise_mae_issues_as_draws(deu):
 def test_deu_compromise_mae_issues_as_issues(deu):
     _, pos, sal, out = deu
     x, s = _deu_inputs(pos, sal)
-    n, a = x.shape
+    _, a = x.shape
     fc = compromise_forecast(np.ones((1, a)), x.T[None], s.T[None]).outcome[0] * 100
     assert np.mean(np.abs(fc - out)) == pytest.approx(DEU_MAE, abs=DEU_TOL)
 
@@ -233,7 +233,7 @@ def test_compromise_within_range_of_weighted_positions(p):
 def test_median_is_a_weighted_position(p):
     cap, pos, sal = p
     out = weighted_median_forecast(cap, pos, sal).outcome
-    n, a, i = pos.shape
+    n, _, i = pos.shape
     for k in range(n):
         for j in range(i):
             assert out[k, j] in set(pos[k, sal[k, :, j] > 0, j])

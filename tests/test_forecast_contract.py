@@ -1,17 +1,29 @@
 """The shared contract every registered forecast model passes (STYLE.md §6).
 
 Determinism, one draw equals its row of a batch, pickle round trip, shapes, outcomes
-within the range of the positions, and registry metadata.
+within the range of the positions, registry metadata, and a typed parameter record from which
+the numbers are reproduced.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import json
 import pickle
 
 import numpy as np
 import pytest
 
 from detente.forecast import registry
+from detente.forecast.params import (
+    EUMOptions,
+    EUMParams,
+    ExchangeParams,
+    MedianParams,
+    ModelParams,
+    SMPOptions,
+)
 
 NAMES = registry.names()
 
@@ -81,3 +93,51 @@ def test_an_absent_actor_changes_nothing(name):
     pos2 = np.concatenate([pos, np.zeros((8, 1, 2))], axis=1)
     sal2 = np.concatenate([sal, np.zeros((8, 1, 2))], axis=1)
     np.testing.assert_allclose(fn(cap2, pos2, sal2).outcome, base, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_params_record_reproduces_the_numbers(name):
+    """``params`` is a frozen, typed record holding every setting; the function the result
+    names, called with it, gives the same bits; the JSON keeps ``params`` and adds ``method``."""
+    fn = registry.get(name).fn
+    cap, pos, sal = _inputs(6, seed=4)
+    r = fn(cap, pos, sal)
+    assert isinstance(r.params, ModelParams) and dataclasses.is_dataclass(r.params)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.params.rounds = 1  # type: ignore[misc]
+    method = r.method
+    assert method.model == name and method.params is r.params
+    module, _, func = method.function.rpartition(".")
+    assert getattr(importlib.import_module(module), func) is fn
+    again = fn(cap, pos, sal, **r.params.to_dict())
+    assert again.outcome.tobytes() == r.outcome.tobytes() and again.params == r.params
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["params"] == r.params.to_dict() and list(d["params"]) == list(r.params)
+    assert d["method"]["function"] == method.function
+    assert d["method"]["params_record"].endswith(type(r.params).__name__)
+
+
+def test_params_records_check_and_normalise_their_values():
+    assert EUMOptions(Q=1, T=0, rounds=np.int64(3)).to_dict()["Q"] == 1.0
+    assert type(EUMOptions(rounds=np.int64(3)).rounds) is int
+    with pytest.raises(ValueError, match="Q must be within"):
+        EUMOptions(Q=1.5)
+    with pytest.raises(ValueError, match="readout must be 'median' or 'mean'"):
+        EUMParams(readout="mode")  # type: ignore[arg-type]
+    assert SMPOptions(voting_rule="Prop").voting_rule == "Proportional"  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="big_r_range must be one of Min, Mid, Max"):
+        SMPOptions(big_r_range="Huge")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rounds must be >= 0"):
+        ExchangeParams(rounds=-1)
+    assert ExchangeParams(move_budget=None).move_budget is None
+    with pytest.raises(ValueError, match="tie must be"):
+        MedianParams("upper")  # type: ignore[arg-type]
+
+
+def test_params_records_read_as_mappings_for_older_code():
+    p = EUMParams(Q=0.5)
+    assert p["Q"] == p.Q == 0.5 and p.get("rounds") == 8 and p.get("nbs_cap") is None
+    assert dict(p) == p.to_dict() and "readout" in p and len(p) == len(p.to_dict())
+    with pytest.raises(KeyError):
+        p["nothing"]
+    assert p.options == EUMOptions(Q=0.5) and p.options != p

@@ -32,7 +32,6 @@ from detente.forecast.registry import ForecastResult
 
 from .conftest import REFERENCE_CASES
 
-
 EC_PATH = REFERENCE_CASES / "cdm" / "bdm_eum_ec_emissions_1994.json"
 # Scholz et al. print one decimal; the case file suggests these tolerances for a faithful
 # implementation (the open replication reaches 0.07 on means and 0.29 on medians).
@@ -141,7 +140,8 @@ def test_shapes():
     out = eum_rounds(c, x, s, rounds=4)
     assert out.positions.shape == (5, 5, 6, 2)
     assert out.median.shape == out.mean.shape == (5, 5, 2)
-    assert res.params["rounds"] == 4 and res.params["Q"] == 1.0
+    assert res.params.rounds == 4 and res.params.Q == 1.0 and res.params.readout == "median"
+    assert out.params == res.params.options  # the run's options, without the readout
 
 
 def test_deterministic():

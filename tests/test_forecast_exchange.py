@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 from detente.forecast import registry
-from detente.forecast.registry import ForecastResult
-
 from detente.forecast.exchange import exchange_forecast
+from detente.forecast.registry import ForecastResult
 
 CASES = ("decide_exchange_sample_data", "decide_exchange_copenhagen")
 
@@ -142,7 +141,7 @@ def test_shapes_and_record():
     assert isinstance(res, ForecastResult) and res.model == "exchange"
     assert res.outcome.shape == (5, 4) and res.path.shape == (5, 5, 4)
     np.testing.assert_array_equal(res.outcome, res.path[:, -1])
-    assert res.params["rounds"] == 4
+    assert res.params.rounds == 4 and res.params.nbs_cap and res.params.move_budget == 1.0
     np.testing.assert_allclose(res.path[:, 0], (c[:, :, None] * s * x).sum(1)
                                / (c[:, :, None] * s).sum(1))
     assert np.all((res.path >= 0) & (res.path <= 1))

@@ -101,7 +101,8 @@ def test_shapes_and_path() -> None:
     fc = smp_forecast(cap, pos, sal)
     assert fc.model == "smp" and fc.outcome.shape == (5, 3) and fc.path.shape == (5, t, 3)
     assert np.array_equal(fc.outcome, fc.path[:, -1])
-    assert fc.params["big_r_range"] == "Mid" and fc.params["max_turns"] == 100
+    assert fc.params.big_r_range == "Mid" and fc.params.max_turns == 100
+    assert fc.params.options == run.params  # the run's options, without the readout
     assert all({"turn", "actor", "target", "expected_gain", "adopted"} <= set(r) for r in fc.trail)
     # a draw that stopped early repeats its final state
     k = int(np.argmin(run.n_turns))

@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 
 from detente.forecast.eum import eum_forecast, eum_rounds
 from detente.forecast.exchange import exchange_forecast
-from detente.forecast.smp import _POS_TOL, smp_forecast, smp_run
+from detente.forecast.smp import smp_forecast, smp_run
+from detente.forecast.smp_voting import _POS_TOL
 
 FAST = settings(max_examples=25, deadline=None)
 SLOW = settings(max_examples=12, deadline=None)
@@ -284,7 +285,7 @@ def test_smp_relabelling_actors_and_issues_relabels_the_run(case):
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "SMP readout depends on actor order when positions chain within KTAB's 1e-3 tolerance "
-    "(smp.py _distinct: first-occurrence grouping, not transitive). Minimal: one issue, "
+    "(smp_voting.py _distinct: first-occurrence grouping, not transitive). Minimal: one issue, "
     "positions (0.7, 0.5, 0.5008, 0.5016), capabilities (2, 1, 1, 1), saliences 0.5: state-0 "
     "forecast 0.5016; actors listed (0, 2, 1, 3) → 0.7. Inherited from KTAB's algorithm."))
 def test_smp_readout_is_independent_of_actor_order_with_chained_positions():

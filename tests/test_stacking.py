@@ -17,8 +17,13 @@ from detente.cli import EXIT, main
 from detente.errors import DetenteError
 from detente.forecast import registry
 from detente.forecast.accuracy import read_deu
-from detente.forecast.stacking import (cross_validate, fit_apply, fit_stack, fold_indices,
-                                       simplex_lad_weights)
+from detente.forecast.stacking import (
+    cross_validate,
+    fit_apply,
+    fit_stack,
+    fold_indices,
+    simplex_lad_weights,
+)
 from detente.forecast.variants import GRID, Variant, forecast_variants, variants
 
 DEU = Path(__file__).parent / "data" / "cases" / "deu" / "deu3-dev.tsv"
@@ -106,7 +111,7 @@ def test_variant_forecasts_equal_calls_of_the_model_functions(dev):
         res = registry.get(v.model).fn(sub.capability, sub.position, sub.salience, **v.kwargs)
         np.testing.assert_allclose(table.forecast[i], res.outcome[:, 0] * 100, rtol=0, atol=1e-9,
                                    err_msg=v.label)
-        assert res.params.get("readout", "-") == v.kwargs.get("readout", "-")
+        assert getattr(res.params, "readout", "-") == v.kwargs.get("readout", "-")
 
 
 def test_variants_list_defaults_first_and_label_differences():
@@ -128,12 +133,12 @@ def test_readout_settings_keep_the_defaults(dev):
 
     c, x, s = dev.capability[:4], dev.position[:4], dev.salience[:4]
     default = eum_forecast(c, x, s)
-    assert default.params["readout"] == "median"
+    assert default.params.readout == "median"
     np.testing.assert_array_equal(default.outcome, eum_rounds(c, x, s).median[:, -1])
     mean = eum_forecast(c, x, s, readout="mean", rounds=3)
     np.testing.assert_array_equal(mean.outcome, eum_rounds(c, x, s, rounds=3).mean[:, -1])
     sm = smp_forecast(c, x, s, readout="mean")
-    assert smp_forecast(c, x, s).params["readout"] == "pce" and sm.params["readout"] == "mean"
+    assert smp_forecast(c, x, s).params.readout == "pce" and sm.params.readout == "mean"
     assert sm.path.shape[1:] == (sm.path.shape[1], 1) and np.isfinite(sm.outcome).all()
     with pytest.raises(ValueError, match="readout"):
         eum_forecast(c, x, s, readout="mode")
@@ -175,14 +180,14 @@ def test_cross_validation_never_fits_on_the_fold_it_scores(dev, dev_table):
         y[fold] = 100.0 - y[fold]  # change every outcome of the scored fold
         other = cross_validate(dataclasses.replace(dev, outcome=y), table=dev_table)
         for key in ("weights", "chosen", "merged"):
-            assert other.folds[f][key] == base.folds[f][key]
-        assert other.folds[f]["mae"] != base.folds[f]["mae"]
-    assert [r["scored_issues"] for r in base.folds] == [f.tolist() for f in
-                                                         fold_indices(191, 5, 0)]
+            assert other.folds[f].to_dict()[key] == base.folds[f].to_dict()[key]
+        assert other.folds[f].mae != base.folds[f].mae
+    assert [list(r.scored_issues) for r in base.folds] == [f.tolist() for f in
+                                                           fold_indices(191, 5, 0)]
 
 
 def test_fit_then_apply_never_reads_the_test_outcomes(tmp_path):
-    a = read_deu(_subset(tmp_path / "a.tsv", range(0, 40)))
+    a = read_deu(_subset(tmp_path / "a.tsv", range(40)))
     b = read_deu(_subset(tmp_path / "b.tsv", range(40, 70)))
     b_shuffled = read_deu(_subset(tmp_path / "b2.tsv", range(40, 70), shuffle_out=7))
     assert not np.array_equal(b.outcome, b_shuffled.outcome)
@@ -224,7 +229,7 @@ def test_cli_cross_validates_one_file(tmp_path, capsys, monkeypatch):
 
 def test_cli_fits_on_one_file_and_scores_another(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
-    fit, test = _subset(tmp_path / "fit.tsv", range(0, 30)), _subset(tmp_path / "test.tsv",
+    fit, test = _subset(tmp_path / "fit.tsv", range(30)), _subset(tmp_path / "test.tsv",
                                                                      range(30, 55))
     assert main(["accuracy", str(fit), "--apply-to", str(test), "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -241,7 +246,7 @@ def test_cli_fits_on_one_file_and_scores_another(tmp_path, capsys, monkeypatch):
 
 
 def test_cli_errors_clearly(tmp_path, capsys):
-    good = _subset(tmp_path / "good.tsv", range(0, 12))
+    good = _subset(tmp_path / "good.tsv", range(12))
     bad = tmp_path / "bad.tsv"
     bad.write_text("a\tb\n1\t2\n")
     assert main(["accuracy", str(good), "--apply-to", str(bad)]) == EXIT["invalid"]

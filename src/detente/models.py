@@ -12,6 +12,10 @@ Forecast models (collective decisions):
     :func:`eum_rounds` / :func:`eum_forecast` (Bueno de Mesquita's expected utility model),
     :func:`smp_run` / :func:`smp_forecast` (KTAB's spatial model of politics),
     :func:`exchange_forecast` (the exchange model of Stokman and Van Oosten).
+    Each result carries its parameters as a frozen, typed record (:class:`EUMParams`,
+    :class:`SMPParams`, :class:`ExchangeParams`, :class:`MedianParams`,
+    :class:`CompromiseParams`; a run's :class:`EUMOptions`, :class:`SMPOptions`), and
+    ``result.method`` names the function that, given them, reproduces the numbers.
 Bargaining (a table's deal): :func:`zone`, :func:`nash`, :func:`kalai_smorodinsky`,
     :func:`utilities`; the process model's :func:`continuation` (Rubinstein; Baron–Ferejohn)
     and :func:`best_package` (a proposer's best acceptable offer).
@@ -25,17 +29,34 @@ from .bargain.core import kalai_smorodinsky, nash, utilities, zone
 from .forecast.central import compromise_forecast, weighted_median, weighted_median_forecast
 from .forecast.eum import EUMRounds, eum_forecast, eum_rounds
 from .forecast.exchange import exchange_forecast
-from .forecast.registry import ForecastResult
+from .forecast.params import (
+    CompromiseParams,
+    EUMOptions,
+    EUMParams,
+    ExchangeParams,
+    MedianParams,
+    SMPOptions,
+    SMPParams,
+)
+from .forecast.registry import ForecastMethod, ForecastResult
 from .forecast.smp import SMPRun, smp_forecast, smp_run
 from .process.proposals import best_package, continuation
 from .stability import Conflict, Option, Preference, StabilityResult, stability_solve
 
 __all__ = [
+    "CompromiseParams",
     "Conflict",
+    "EUMOptions",
+    "EUMParams",
     "EUMRounds",
+    "ExchangeParams",
+    "ForecastMethod",
     "ForecastResult",
+    "MedianParams",
     "Option",
     "Preference",
+    "SMPOptions",
+    "SMPParams",
     "SMPRun",
     "StabilityResult",
     "best_package",

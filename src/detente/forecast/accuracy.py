@@ -25,8 +25,21 @@ import numpy as np
 
 from ..errors import DetenteError, Problem, ScenarioError
 from . import registry
+from .params import Record
 
-__all__ = ["AccuracyResult", "DeuData", "read_deu", "score_models"]
+__all__ = ["AccuracyResult", "DeuData", "DeuRules", "read_deu", "score_models"]
+
+PARTICIPATION = "an actor takes part in an issue when it has a position"
+
+
+@dataclass(frozen=True)
+class DeuRules(Record):
+    """How a DEU-layout file was read (stated in the results): ``capability`` equal or from the
+    file's capability row, the salience assumed where one is missing, who takes part."""
+
+    capability: str = "equal"  # or "row"
+    missing_salience: float = 50.0
+    participation: str = PARTICIPATION
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +52,7 @@ class DeuData:
     position: np.ndarray
     salience: np.ndarray
     outcome: np.ndarray  # (N,) on 0–100
-    rules: dict[str, Any] = field(default_factory=dict)
+    rules: DeuRules = field(default_factory=DeuRules)
 
 
 def _num(text: str) -> float | None:
@@ -126,8 +139,7 @@ def read_deu(path: str | Path, *, capability: str = "equal",
         capability=np.tile(caps, (n, 1)),
         position=np.array(pos)[:, :, None], salience=np.array(sal)[:, :, None],
         outcome=np.array(out),
-        rules={"capability": capability, "missing_salience": missing_salience,
-               "participation": "an actor takes part in an issue when it has a position"},
+        rules=DeuRules(capability, missing_salience, PARTICIPATION),
     )
 
 
@@ -138,11 +150,11 @@ class AccuracyResult:
     file: str
     issues: int
     mae: dict[str, float]
-    rules: dict[str, Any]
+    rules: DeuRules
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "issues": self.issues, "mae": dict(self.mae),
-                "rules": dict(self.rules)}
+                "rules": self.rules.to_dict()}
 
 
 def score_models(data: DeuData, *, models: tuple[str, ...] | None = None,

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .params import CompromiseParams, MedianParams, MedianTie
 from .registry import ForecastResult, register
 
 __all__ = ["compromise_forecast", "weighted_median", "weighted_median_forecast"]
 
 
 def _weights(capability: np.ndarray, salience: np.ndarray) -> np.ndarray:
-    return np.asarray(capability, dtype=float)[:, :, None] * np.asarray(salience, dtype=float)
+    w: np.ndarray = np.asarray(capability, dtype=float)[:, :, None] * np.asarray(salience, dtype=float)
+    return w
 
 
 @register(
@@ -23,10 +25,10 @@ def _weights(capability: np.ndarray, salience: np.ndarray) -> np.ndarray:
     title="Compromise (capability × salience weighted mean)",
     summary="Each issue settles at the mean of positions weighted by capability × salience.",
     references=(
-        "Achen, C. H. (2006). Evaluating political decision-making models. In Thomson, Stokman, "
-        "Achen & König (eds), The European Union Decides, ch. 10. Cambridge UP.",
-        "Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In "
-        "Bueno de Mesquita & Stokman (eds), European Community Decision Making, ch. 4. Yale UP.",
+        ("Achen, C. H. (2006). Evaluating political decision-making models. In Thomson, Stokman, "
+         "Achen & König (eds), The European Union Decides, ch. 10. Cambridge UP."),
+        ("Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In "
+         "Bueno de Mesquita & Stokman (eds), European Community Decision Making, ch. 4. Yale UP."),
     ),
 )
 def compromise_forecast(
@@ -44,7 +46,7 @@ def compromise_forecast(
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (w * position).sum(axis=1) / tot
     out = np.where(tot > 0, out, np.nan)
-    return ForecastResult("compromise", {}, out)
+    return ForecastResult("compromise", CompromiseParams(), out)
 
 
 def weighted_median(w: np.ndarray, x: np.ndarray, *, tie: str = "lower") -> np.ndarray:
@@ -82,12 +84,13 @@ def weighted_median(w: np.ndarray, x: np.ndarray, *, tie: str = "lower") -> np.n
     ),
     references=(
         "Black, D. (1948). On the rationale of group decision-making. J. Political Economy 56(1).",
-        "Scholz, Calbert & Smith (2011). Unravelling Bueno de Mesquita's group decision model. "
-        "J. Theoretical Politics 23(4):510–531.",
+        ("Scholz, Calbert & Smith (2011). Unravelling Bueno de Mesquita's group decision model. "
+         "J. Theoretical Politics 23(4):510–531."),
     ),
 )
 def weighted_median_forecast(
-    capability: np.ndarray, position: np.ndarray, salience: np.ndarray, *, tie: str = "lower"
+    capability: np.ndarray, position: np.ndarray, salience: np.ndarray, *,
+    tie: MedianTie = "lower",
 ) -> ForecastResult:
     """The capability × salience weighted median of positions, per draw and issue.
 
@@ -101,9 +104,8 @@ def weighted_median_forecast(
     >>> weighted_median_forecast(c, x, np.ones((1, 3, 1))).outcome
     array([[0.5]])
     """
-    if tie not in ("lower", "midpoint"):
-        raise ValueError("tie must be 'lower' or 'midpoint'")
+    params = MedianParams(tie)  # checks ``tie``
     w = np.moveaxis(_weights(capability, salience), 1, -1)  # (N, I, A)
     x = np.moveaxis(np.asarray(position, dtype=float), 1, -1)
     med = weighted_median(w, x, tie=tie)
-    return ForecastResult("median", {"tie": tie}, med)
+    return ForecastResult("median", params, med)

@@ -30,34 +30,40 @@ the distinct positions).
 Everything is vectorised over the leading draw axis; the only Python loop in a turn is over
 actors when identifying distinct positions (O(A) numpy operations). Draws are processed in
 chunks so that the (A × A × A) per-draw tensors stay within a fixed memory budget.
+
+KTAB's parameters are recorded in a typed record, :class:`~.params.SMPOptions` (a run's) or
+:class:`~.params.SMPParams` (a forecast's, with the readout). KTAB's primitives are in
+:mod:`.smp_voting`, a turn in :mod:`.smp_turn`; this module runs turns until the stop rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from .params import (
+    BargnModel,
+    BigRAdjust,
+    BigRRange,
+    InterVecBrgn,
+    PCEModel,
+    SalienceOverflow,
+    SMPOptions,
+    SMPParams,
+    SMPReadout,
+    StateTransitions,
+    ThirdPartyCommit,
+    VictoryProbModel,
+    VotingRule,
+)
 from .registry import ForecastResult, register
+from .smp_turn import _assess, _State, _step
 
-__all__ = ["SMPRun", "mean_path", "smp_forecast", "smp_run"]
+__all__ = ["SMPOptions", "SMPParams", "SMPRun", "mean_path", "smp_forecast", "smp_run"]
 
-# --- KTAB constants (names as in the C++) -------------------------------------------------------
-_MIN_C = 1e-8  # Model::coalitions minC: floor of every coalition strength
-_MIN_CLTN = 1e-10  # SMPState::probEduChlg minCltn
-_MIN_SIG_EDU = 1e-5  # SMPState::bestChallenge minSigEDU
-_MIN_W = 1e-6  # SMPActor::interpBrgnSnPm minW
-_POS_TOL = 1e-3  # SMPModel::posTol: positions closer than this (Euclidean, [0,1] units) are equal
-_MIN_SIG_DELTA = 1e-4  # smpStopFn minSigDelta
-_S_TOL = 1e-8  # Model::vote binary-response tolerance
-
-_VOTING_RULES = ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp")
-_VP_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
-_BIG_R_RANGES = ("Min", "Mid", "Max")
-_BIG_R_ADJUSTS = ("Full", "TwoThirds", "Half", "OneThird", "None")
-_TP_COMMITS = ("FullCommit", "SemiCommit", "NoCommit")
-_IV_BARGAINS = ("S1P1", "S2P2", "S2PMax")
+_MIN_SIG_DELTA = 1e-4  # smpStopFn minSigDelta (KTAB)
 
 # Per-draw element budget for the (A, A, A) tensors of one chunk of draws.
 _CHUNK_ELEMENTS = 4_000_000
@@ -72,7 +78,8 @@ class SMPRun:
     of the (distinct) position each actor holds (KTAB's "prob" lines; equal positions share one);
     ``risk`` (N, T, A): inferred risk attitudes R per state; ``outcome`` (N, T, I): the most
     probable position per state; ``n_turns`` (N,): turns actually run per draw (a draw that
-    stopped early repeats its final state to fill T = 1 + max(n_turns)).
+    stopped early repeats its final state to fill T = 1 + max(n_turns)); ``params`` the run's
+    options, a typed :class:`~.params.SMPOptions`; ``trail`` the explanation records of draw 0.
     """
 
     positions: np.ndarray
@@ -80,349 +87,8 @@ class SMPRun:
     risk: np.ndarray
     outcome: np.ndarray
     n_turns: np.ndarray
-    params: dict[str, Any]
+    params: SMPOptions
     trail: tuple[dict[str, Any], ...] = field(default=())
-
-
-# --- primitives ---------------------------------------------------------------------------------
-
-
-def _vdiff(xa: np.ndarray, xb: np.ndarray, sa: np.ndarray) -> np.ndarray:
-    """d[..., a, b] = sqrt(Σ_k (s_ak (xa_ak − xb_bk))² / Σ_k s_ak²)  (SMPModel::bvDiff).
-
-    xa, sa (N, A, I); xb (N, B, I). An actor with no salience at all sees no differences.
-    """
-    ds = (xa[:, :, None, :] - xb[:, None, :, :]) * sa[:, :, None, :]
-    num = (ds * ds).sum(axis=-1)
-    den = (sa * sa).sum(axis=-1)[:, :, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.sqrt(num / den)
-    return np.where(den > 0, d, 0.0)
-
-
-def _bs_util(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
-    """SMPModel::bsUtil: (1 − d)(1 + d·R) for d ≤ 1, else (1 − d)(1 + R)."""
-    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
-
-
-def _vote(rule: str, w: np.ndarray, du: np.ndarray) -> np.ndarray:
-    """Model::vote: the vote of weight w for option i over j, given du = u(i) − u(j)."""
-    if rule == "Proportional":
-        return w * du
-    if rule == "Binary":
-        return w * np.clip(du / _S_TOL, -1.0, 1.0)
-    if rule == "PropBin":
-        return w * ((1 - 0.2) * du + 0.2 * np.clip(du / _S_TOL, -1.0, 1.0))
-    if rule == "PropCbc":
-        return w * ((1 - 0.5) * du + 0.5 * (du * du * du))
-    if rule == "Cubic":
-        return w * (du * du * du)
-    # ASymProsp: losses count fully, gains by two thirds
-    return np.where(du < 0, w * du, np.where(du > 0, (2.0 * w * du) / 3.0, 0.0))
-
-
-def _vprob(model: str, c_ij: np.ndarray, c_ji: np.ndarray) -> np.ndarray:
-    """Model::vProb: probability that the coalition of strength c_ij beats that of c_ji."""
-    if model == "Binary":
-        thresh = 1.10
-        r12 = c_ij / (c_ij + c_ji)
-        p12 = (r12 * (thresh + 1.0) - 1.0) / (thresh - 1.0)
-        x1 = np.where(c_ij >= thresh * c_ji, 1.0, np.where(c_ji >= thresh * c_ij, 1e-6, p12))
-        x2 = np.where(c_ij >= thresh * c_ji, 1e-6, np.where(c_ji >= thresh * c_ij, 1.0, 1 - p12))
-    else:
-        power = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}[model]
-        x1, x2 = c_ij, c_ji
-        for _ in range(power.bit_length() - 1):
-            x1, x2 = x1 * x1, x2 * x2
-    return x1 / (x1 + x2)
-
-
-def _victory(w: np.ndarray, u: np.ndarray, rule: str, vpm: str) -> np.ndarray:
-    """Pairwise victory probabilities pv[..., i, j] = P(option i beats option j).
-
-    w (N, A) voting weights, u (N, A, M) utility to each voter of each option. Coalition
-    strengths as Model::coalitions: c(i, j) = 1e-8 + Σ_k max(v_k(i:j), 0), where KTAB evaluates
-    v_k for i > j only and takes c(j, i) from the negative votes (this matters only for the
-    asymmetric ASymProsp rule).
-    """
-    du = u[:, :, :, None] - u[:, :, None, :]  # (N, A, M, M): u_ki - u_kj
-    v = _vote(rule, w[:, :, None, None], du)
-    pos = np.maximum(v, 0.0).sum(axis=1)
-    if rule == "ASymProsp":
-        neg = np.maximum(-v, 0.0).sum(axis=1)
-        m = u.shape[-1]
-        lower = np.arange(m)[:, None] > np.arange(m)[None, :]
-        pos = np.where(lower, pos, np.swapaxes(neg, -1, -2))
-    c = _MIN_C + pos
-    pv = _vprob(vpm, c, np.swapaxes(c, -1, -2))
-    m = u.shape[-1]
-    diag = np.eye(m, dtype=bool)
-    return np.where(diag, 0.5, pv)
-
-
-def _cond_pce(pv: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Model::condPCE: p_i ∝ Π_j P(i > j) (incl. the diagonal ½), over the options in ``mask``.
-
-    pv (..., M, M); mask (..., M) bool or None. Options outside the mask get probability 0.
-    """
-    if mask is None:
-        prod = pv.prod(axis=-1)
-        return prod / prod.sum(axis=-1, keepdims=True)
-    prod = np.where(mask[..., None, :], pv, 1.0).prod(axis=-1)
-    prod = np.where(mask, prod, 0.0)
-    return prod / prod.sum(axis=-1, keepdims=True)
-
-
-def _big_r(p: np.ndarray, rng: str, present: np.ndarray | None = None) -> np.ndarray:
-    """Model::bigRfromProb: risk attitudes from the risk-neutral probabilities, per draw.
-
-    Where every position is equally probable the range is empty; we return 0 (risk neutral)
-    there, where KTAB would divide by zero. Absent actors (``present`` False) do not enter the
-    range.
-    """
-    if present is None:
-        present = np.ones(p.shape, dtype=bool)
-    pmin = np.where(present, p, np.inf).min(axis=-1, keepdims=True)
-    pmax = np.where(present, p, -np.inf).max(axis=-1, keepdims=True)
-    span = pmax - pmin
-    safe = np.where(span > 0, span, 1.0)
-    if rng == "Min":
-        r = (p - pmin) / safe
-    elif rng == "Mid":
-        r = (3 * p - (pmax + 2 * pmin)) / (2 * safe)
-    else:
-        r = (2 * p - (pmax + pmin)) / safe
-    return np.where(span > 0, r, 0.0)
-
-
-def _est_r(rh: np.ndarray, ri: np.ndarray, adj: str) -> np.ndarray:
-    """Model::estNRA: h's estimate of i's risk attitude."""
-    if adj == "Full":
-        return ri + 0.0 * rh
-    if adj == "TwoThirds":
-        return (rh + (2.0 * ri)) / 3.0
-    if adj == "Half":
-        return (rh + ri) / 2
-    if adj == "OneThird":
-        return ((2.0 * rh) + ri) / 3.0
-    return rh + 0.0 * ri
-
-
-def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """State::setUENdx with SMPState::equivNdx: distinct positions and each actor's representative.
-
-    Returns ``unique`` (N, A) bool — actor a holds the first occurrence of a distinct position —
-    and ``rep`` (N, A) int — for actor a, the last distinct position within tolerance of its own
-    (State::posProb scans all distinct positions and keeps the last match).
-    """
-    n, a, _ = x.shape
-    diff = x[:, :, None, :] - x[:, None, :, :]
-    eq = np.sqrt((diff * diff).sum(axis=-1)) < _POS_TOL  # (N, A, A)
-    unique = np.zeros((n, a), dtype=bool)
-    for i in range(a):  # actor i is new unless it matches an earlier distinct position
-        unique[:, i] = ~(eq[:, i, :i] & unique[:, :i]).any(axis=-1)
-    match = eq & unique[:, None, :]
-    rep = a - 1 - np.argmax(match[:, :, ::-1], axis=-1)
-    return unique, rep
-
-
-def _round4(x: np.ndarray) -> np.ndarray:
-    """SMPActor::interpBrgnSnPm round4: ((int)(0.5 + x·10⁴)) / 10⁴."""
-    return np.trunc(0.5 + x * 10000.0) / 10000.0
-
-
-def _interpolate(
-    ti: np.ndarray, si: np.ndarray, pi: np.ndarray, tj: np.ndarray, sj: np.ndarray,
-    pj: np.ndarray, ivb: str,
-) -> tuple[np.ndarray, np.ndarray]:
-    """SMPActor::interpolateBrgn, dimension by dimension: the positions I and J would adopt."""
-    if ivb == "S2PMax":
-        di = np.where(pj > pi, pj - pi, 0.0)
-        dj = np.where(pi > pj, pi - pj, 0.0)
-        si2, sj2 = si * si, sj * sj
-        dik = (di * sj2) / ((di * sj2) + _MIN_W + ((1 - di) * si2))
-        djk = (dj * si2) / ((dj * si2) + _MIN_W + ((1 - dj) * sj2))
-        return ti + dik * (tj - ti), tj + djk * (ti - tj)
-    if ivb == "S1P1":
-        wi, wj = si * pi, sj * pj
-    else:  # S2P2
-        wi, wj = (si * si) * (pi * pi), (sj * sj) * (pj * pj)
-    den = wi + _MIN_W + wj
-    bi = _round4(((wi + _MIN_W) * ti + wj * tj) / den)
-    bj = _round4((wi * ti + (_MIN_W + wj) * tj) / den)
-    return bi, bj
-
-
-# --- one state: utilities, risk attitudes, election ---------------------------------------------
-
-
-@dataclass
-class _State:
-    x: np.ndarray  # (N, A, I)
-    d: np.ndarray  # (N, A, A) distance from a's position to b's, a's saliences
-    r: np.ndarray  # (N, A) inferred risk attitudes
-    u_own: np.ndarray  # (N, A, A) U^a(a, b): a's own risk-aware utility of b's position
-    prob: np.ndarray  # (N, A) probability of the distinct position each actor holds
-    outcome: np.ndarray  # (N, I) most probable position
-
-
-def _assess(x: np.ndarray, s: np.ndarray, cap: np.ndarray, o: dict[str, str]) -> _State:
-    """SMPState::setAllAUtil followed by SMPState::pDist(-1)."""
-    d = _vdiff(x, x, s)
-    u_rn = _bs_util(d, 0.0)
-    pv = _victory(cap, u_rn, o["voting_rule"], o["victory_prob_model"])
-    present = s.sum(axis=-1) > 0
-    # over all positions, duplicates included, as KTAB does (absent actors excluded)
-    p_rn = _cond_pce(pv) if present.all() else _cond_pce(pv, present)
-    r = _big_r(p_rn, o["big_r_range"], present)
-    r_self = _est_r(r, r, o["big_r_adjust"])  # estNRA(a, a): equals R_a up to rounding
-    u_own = _bs_util(d, r_self[:, :, None])
-    # pDist(-1): own utilities, capability weights, Proportional voting, distinct positions
-    unique, rep = _distinct(x)
-    # an actor with no salient stance takes no part (DEU records, absent actors): its position
-    # is not a candidate (with capability 0 it has no vote either; see _inputs)
-    unique = unique & (s.sum(axis=-1) > 0)
-    pv_own = _victory(cap, u_own, "Proportional", o["victory_prob_model"])
-    p = _cond_pce(pv_own, unique)
-    best = np.argmax(p, axis=-1)
-    outcome = np.take_along_axis(x, best[:, None, None], axis=1)[:, 0, :]
-    prob = np.take_along_axis(p, rep, axis=-1)
-    return _State(x, d, r, u_own, prob, outcome)
-
-
-def _challenges(
-    st: _State, wsc: np.ndarray, ssum: np.ndarray, o: dict[str, str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """SMPState::probEduChlg(i, i, i, j) for every pair: (P[i beats j], expected gain to i).
-
-    Both (N, A, A), indexed [draw, initiator i, target j], from i's perspective: U^i(a, b) =
-    bsUtil(d(a, b), est_R(i, a)). Third party n joins the side it prefers after weighing the
-    "little contest" of i, j and itself (Actor::vProbLittle, Actor::thirdPartyVoteSU).
-    """
-    rule, tpc = o["voting_rule"], o["third_party_commit"]
-    a = wsc.shape[1]
-    est = _est_r(st.r[:, :, None], st.r[:, None, :], o["big_r_adjust"])  # (N, h, a)
-    uh = _bs_util(st.d[:, None, :, :], est[:, :, :, None])  # (N, h, a, b) = U^h(a, b)
-    u_ij = np.einsum("xiij->xij", uh)  # U^i(i, j)
-    u_ji = np.einsum("xiji->xij", uh)  # U^i(j, i)
-    # principals (U^i(i,i) = U^i(j,j) = 1 exactly: zero distance)
-    ci = _vote(rule, wsc[:, :, None], 1.0 - u_ij)
-    cj = _vote(rule, wsc[:, None, :], u_ji - 1.0)
-    c_ij0 = (_MIN_CLTN + np.maximum(ci, 0.0)) + np.maximum(cj, 0.0)
-    c_ji0 = (_MIN_CLTN + np.maximum(-ci, 0.0)) + np.maximum(-cj, 0.0)
-    # third parties n: u_ni = U^i(n, i), u_nj = U^i(n, j), u_nn = 1
-    u_ni = np.einsum("xini->xin", uh)[:, :, None, :]  # (N, i, 1, n)
-    u_nj = np.swapaxes(uh, -1, -2)  # (N, i, j, n)
-    wn = wsc[:, None, None, :]
-    vn = _vote(rule, wn, u_ni - u_nj)
-    cni = c_ij0[..., None] + np.maximum(vn, 0.0)
-    cnj = c_ji0[..., None] + np.maximum(-vn, 0.0)
-    pin = cni / (cni + cnj)
-    pjn = 1.0 - pin
-    if tpc == "FullCommit":
-        u_ik_def_j, u_j_def_ik = (u_ni + u_ni) + u_ni, (u_nj + u_nj) + u_nj
-        u_i_def_jk, u_jk_def_i = (u_ni + u_ni) + u_ni, (u_nj + u_nj) + u_nj
-    elif tpc == "SemiCommit":
-        u_ik_def_j, u_j_def_ik = (u_ni + u_ni) + 1.0, (u_nj + u_nj) + u_nj
-        u_i_def_jk, u_jk_def_i = (u_ni + u_ni) + u_ni, (u_nj + u_nj) + 1.0
-    else:  # NoCommit
-        u_ik_def_j, u_j_def_ik = (u_ni + u_ni) + 1.0, (u_nj + u_nj) + 1.0
-        u_i_def_jk, u_jk_def_i = (u_ni + u_ni) + 1.0, (u_nj + u_nj) + 1.0
-    u_ik_j = (pin * u_ik_def_j) + (pjn * u_j_def_ik)
-    u_i_jk = (pin * u_i_def_jk) + (pjn * u_jk_def_i)
-    vk = _vote(rule, wn, u_ik_j - u_i_jk)
-    idx = np.arange(a)
-    third = (idx[:, None, None] != idx[None, None, :]) & (idx[None, :, None] != idx[None, None, :])
-    c_ij = c_ij0 + np.where(third, np.maximum(vk, 0.0), 0.0).sum(axis=-1)
-    c_ji = c_ji0 + np.where(third, np.maximum(-vk, 0.0), 0.0).sum(axis=-1)
-    p_ij = c_ij / (c_ij + c_ji)
-    p_ji = c_ji / (c_ij + c_ji)
-    sj = ssum[:, None, :]
-    eu_sq = 1.0 + u_ij  # U^i(i,i) + U^i(i,j)
-    eu_cntst = p_ij * 2.0 + p_ji * (u_ij + u_ij)
-    eu_chlg = (1 - sj) * 2.0 + sj * eu_cntst
-    return p_ij, eu_chlg - eu_sq
-
-
-def _step(
-    st: _State, s: np.ndarray, cap: np.ndarray, wsc: np.ndarray, ssum: np.ndarray,
-    o: dict[str, str], trail_turn: int | None,
-) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """SMPState::doBCN: challenges, bargains, and each actor's choice among its bargains."""
-    x = st.x
-    n, a, _ = x.shape
-    p_ij, edu = _challenges(st, wsc, ssum, o)
-    eye = np.eye(a, dtype=bool)
-    present = ssum > 0  # absent actors (no salient stance) neither challenge nor are challenged
-    edu_m = np.where(eye | ~present[:, :, None] | ~present[:, None, :], -np.inf, edu)
-    tgt = np.argmax(edu_m, axis=-1)  # first j with the largest gain (KTAB scans j upwards)
-    best = np.take_along_axis(edu_m, tgt[..., None], axis=-1)[..., 0]
-    valid = best > _MIN_SIG_EDU
-    p_win = np.take_along_axis(p_ij, tgt[..., None], axis=-1)[..., 0]  # (N, A)
-    xj = np.take_along_axis(x, tgt[..., None], axis=1)
-    sj = np.take_along_axis(s, tgt[..., None], axis=1)
-    pi = p_win[..., None]
-    b_init, b_rcvr = _interpolate(x, s, pi, xj, sj, 1 - pi, o["inter_vec_brgn"])
-
-    # utility to voter v of the state after each option (0 = status quo, 1 + b = bargain of b)
-    u_own = st.u_own
-    npres = np.maximum(present.sum(axis=-1), 1)[:, None]  # (N, 1): actors taking part
-    total = (u_own * present[:, None, :]).sum(axis=-1)  # (N, v), over actors taking part
-    u_init = _bs_util(_vdiff(x, b_init, s), st.r[:, :, None])  # posUtil: v's utility of b_init
-    u_rcvr = _bs_util(_vdiff(x, b_rcvr, s), st.r[:, :, None])
-    u_at_rcvr = np.take_along_axis(u_own, np.broadcast_to(tgt[:, None, :], u_own.shape), axis=-1)
-    u_b = (total[:, :, None] - u_own - u_at_rcvr + u_init + u_rcvr) / npres[:, :, None]
-    u_opt = np.concatenate([(total / npres)[:, :, None], u_b], axis=-1)  # (N, v, 1 + A)
-    pv = _victory(cap, u_opt, o["voting_rule"], o["victory_prob_model"])  # (N, M, M)
-
-    # queue of actor k: status quo, its own bargain, bargains proposed to it
-    idx = np.arange(a)
-    in_q = valid[:, None, :] & ((idx[:, None] == idx[None, :])[None] | (tgt[:, None, :] == idx[None, :, None]))
-    mask = np.concatenate([np.ones((n, a, 1), dtype=bool), in_q], axis=-1)  # (N, k, M)
-    p_q = _cond_pce(pv[:, None, :, :], mask)  # (N, k, M)
-    choice = np.argmax(np.where(mask, p_q, -1.0), axis=-1)  # (N, k)
-
-    b = np.maximum(choice - 1, 0)
-    own = (choice - 1) == idx[None, :]
-    new_init = np.take_along_axis(b_init, b[..., None], axis=1)
-    new_rcvr = np.take_along_axis(b_rcvr, b[..., None], axis=1)
-    x_new = np.where((choice == 0)[..., None], x, np.where(own[..., None], new_init, new_rcvr))
-
-    trail: list[dict[str, Any]] = []
-    if trail_turn is not None:  # explanation records for the first draw of this batch
-        for k in range(a):
-            c = int(choice[0, k])
-            trail.append({
-                "turn": trail_turn,
-                "actor": k,
-                "target": int(tgt[0, k]) if valid[0, k] else None,
-                "expected_gain": float(best[0, k]) if valid[0, k] else None,
-                "prob_win": float(p_win[0, k]) if valid[0, k] else None,
-                "adopted": "status quo" if c == 0 else f"bargain {c - 1}->{int(tgt[0, c - 1])}",
-                "position": x_new[0, k].tolist(),
-            })
-    return x_new, trail
-
-
-# --- driver -------------------------------------------------------------------------------------
-
-
-def _options(**kw: Any) -> dict[str, str]:
-    allowed = {
-        "voting_rule": _VOTING_RULES, "victory_prob_model": _VP_MODELS,
-        "big_r_range": _BIG_R_RANGES, "big_r_adjust": _BIG_R_ADJUSTS,
-        "third_party_commit": _TP_COMMITS, "inter_vec_brgn": _IV_BARGAINS,
-        "pce_model": ("Conditional",), "bargn_model": ("InitOnlyInterp",),
-        "state_transitions": ("Deterministic",), "salience_overflow": ("rescale", "error"),
-    }
-    out = {}
-    for k, v in kw.items():
-        if k == "voting_rule" and v == "Prop":
-            v = "Proportional"
-        if v not in allowed[k]:
-            raise ValueError(f"{k} must be one of {', '.join(allowed[k])}; got {v!r}")
-        out[k] = v
-    return out
 
 
 def _inputs(
@@ -458,7 +124,7 @@ def _inputs(
 
 
 def _run_chunk(
-    cap: np.ndarray, x0: np.ndarray, s: np.ndarray, o: dict[str, str], max_turns: int,
+    cap: np.ndarray, x0: np.ndarray, s: np.ndarray, o: SMPOptions, max_turns: int,
     min_turns: int, stop_ratio: float, want_trail: bool,
 ) -> tuple[list[_State], np.ndarray, list[dict[str, Any]]]:
     """Run a chunk of draws; returns the per-state records (finished draws frozen), turns run."""
@@ -499,12 +165,12 @@ def _run_chunk(
 
 def smp_run(
     capability: Any, position: Any, salience: Any, *, max_turns: int = 100, min_turns: int = 2,
-    stop_ratio: float = 0.02, voting_rule: str = "Proportional",
-    victory_prob_model: str = "Linear", pce_model: str = "Conditional",
-    state_transitions: str = "Deterministic", big_r_range: str = "Mid",
-    big_r_adjust: str = "OneThird", third_party_commit: str = "SemiCommit",
-    inter_vec_brgn: str = "S2P2", bargn_model: str = "InitOnlyInterp",
-    salience_overflow: str = "rescale",
+    stop_ratio: float = 0.02, voting_rule: VotingRule | Literal["Prop"] = "Proportional",
+    victory_prob_model: VictoryProbModel = "Linear", pce_model: PCEModel = "Conditional",
+    state_transitions: StateTransitions = "Deterministic", big_r_range: BigRRange = "Mid",
+    big_r_adjust: BigRAdjust = "OneThird", third_party_commit: ThirdPartyCommit = "SemiCommit",
+    inter_vec_brgn: InterVecBrgn = "S2P2", bargn_model: BargnModel = "InitOnlyInterp",
+    salience_overflow: SalienceOverflow = "rescale",
 ) -> SMPRun:
     """Run KTAB's Spatial Model of Politics; return every state (see :class:`SMPRun`).
 
@@ -513,7 +179,8 @@ def smp_run(
     divides an actor's saliences by their sum when it exceeds 1; ``"error"`` refuses).
     The KTAB parameters keep KTAB's names and defaults (``smp.h``, ``SMPModel``); only the
     options named in the signature's defaults for ``pce_model``, ``state_transitions`` and
-    ``bargn_model`` are implemented.
+    ``bargn_model`` are implemented. The run's ``params`` record them all, typed
+    (:class:`~.params.SMPOptions`): ``smp_run(c, x, s, **run.params.to_dict())`` repeats it.
 
     >>> import numpy as np
     >>> cap = np.array([[1.0, 1.0, 2.0]])
@@ -522,19 +189,15 @@ def smp_run(
     >>> run.positions.shape[0], run.positions.shape[2:]
     (1, (3, 1))
     """
-    if max_turns < 1 or min_turns < 1:
-        raise ValueError("max_turns and min_turns must be at least 1")
-    o = _options(
-        voting_rule=voting_rule, victory_prob_model=victory_prob_model, pce_model=pce_model,
+    o = SMPOptions(
+        max_turns=max_turns, min_turns=min_turns, stop_ratio=stop_ratio,
+        voting_rule=voting_rule,  # type: ignore[arg-type]  # "Prop" is read as "Proportional"
+        victory_prob_model=victory_prob_model, pce_model=pce_model,
         state_transitions=state_transitions, big_r_range=big_r_range, big_r_adjust=big_r_adjust,
         third_party_commit=third_party_commit, inter_vec_brgn=inter_vec_brgn,
         bargn_model=bargn_model, salience_overflow=salience_overflow,
     )
-    cap, x0, s = _inputs(capability, position, salience, o["salience_overflow"])
-    params: dict[str, Any] = {
-        "max_turns": int(max_turns), "min_turns": int(min_turns), "stop_ratio": float(stop_ratio),
-        **o,
-    }
+    cap, x0, s = _inputs(capability, position, salience, o.salience_overflow)
     n, a, i_ = x0.shape
     chunk = max(1, _CHUNK_ELEMENTS // (a * a * (a + 1)))
     parts = []
@@ -542,8 +205,8 @@ def smp_run(
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
         states, turns, tr = _run_chunk(
-            cap[lo:hi], x0[lo:hi], s[lo:hi], o, int(max_turns), int(min_turns),
-            float(stop_ratio), lo == 0,
+            cap[lo:hi], x0[lo:hi], s[lo:hi], o, o.max_turns, o.min_turns, o.stop_ratio,
+            lo == 0,
         )
         if lo == 0:
             trail = tr
@@ -563,7 +226,7 @@ def smp_run(
             out[lo:hi, t] = st.outcome
         n_turns[lo:hi] = turns
         lo = hi
-    return SMPRun(pos, prob, risk, out, n_turns, params, tuple(trail))
+    return SMPRun(pos, prob, risk, out, n_turns, o, tuple(trail))
 
 
 def mean_path(capability: Any, salience: Any, positions: np.ndarray) -> np.ndarray:
@@ -601,7 +264,8 @@ def mean_path(capability: Any, salience: Any, positions: np.ndarray) -> np.ndarr
     dynamic=True,
 )
 def smp_forecast(
-    capability: Any, position: Any, salience: Any, *, readout: str = "pce", **options: Any,
+    capability: Any, position: Any, salience: Any, *, readout: SMPReadout = "pce",
+    **options: Any,
 ) -> ForecastResult:
     """KTAB's SMP forecast: the most probable position after the final turn, per draw.
 
@@ -614,6 +278,8 @@ def smp_forecast(
     positions per turn. ``readout="mean"`` (not KTAB's) forecasts instead the capability ×
     salience weighted mean of the positions in each state (the compromise of the bargained
     positions, the outcome rule of the exchange model); the default ``"pce"`` is KTAB's.
+    ``params`` is a typed :class:`~.params.SMPParams` holding every option (defaults included)
+    and ``readout``: ``smp_forecast(c, x, s, **result.params.to_dict())`` gives the same numbers.
 
     >>> import numpy as np
     >>> cap = np.array([[1.0, 1.0, 2.0]])
@@ -625,6 +291,6 @@ def smp_forecast(
         raise ValueError(f"readout must be 'pce' or 'mean'; got {readout!r}")
     run = smp_run(capability, position, salience, **options)
     series = run.outcome if readout == "pce" else mean_path(capability, salience, run.positions)
-    params = {**run.params, "readout": readout}
+    params = SMPParams(**run.params.to_dict(), readout=readout)
     return ForecastResult("smp", params, series[:, -1, :].copy(), series, run.trail,
                           positions=run.positions.astype(np.float32))

@@ -22,8 +22,8 @@ outcomes of the scored issues are read only to compute the MAE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import numpy as np
 from scipy import sparse
@@ -31,10 +31,12 @@ from scipy.optimize import linprog
 
 from ..errors import DetenteError
 from .accuracy import DeuData
+from .params import Record
 from .variants import GRID, Variant, VariantTable, forecast_variants
 
-__all__ = ["StackFit", "StackResult", "cross_validate", "fit_apply", "fit_stack",
-           "fold_indices", "simplex_lad_weights"]
+__all__ = ["CrossValidationOptions", "FitApplyOptions", "FoldScore", "StackFit", "StackResult",
+           "VariantScore", "cross_validate", "fit_apply", "fit_stack", "fold_indices",
+           "simplex_lad_weights"]
 
 METHOD = {
     "settings": "per dynamic model, the variant with the lowest MAE on the fit issues",
@@ -70,7 +72,7 @@ def simplex_lad_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if not res.success:  # pragma: no cover - the problem is always feasible and bounded
         raise DetenteError(f"the stacking weights could not be fitted: {res.message}")
     w = np.where(res.x[:m] > 1e-12, res.x[:m], 0.0)
-    return w / w.sum()
+    return cast(np.ndarray, w / w.sum())
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +92,7 @@ class StackFit:
         ok = np.isfinite(x)
         w = np.where(ok, self.weights, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (np.where(ok, x, 0.0) * w).sum(axis=1) / w.sum(axis=1)
+            return cast(np.ndarray, (np.where(ok, x, 0.0) * w).sum(axis=1) / w.sum(axis=1))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,9 +164,54 @@ def fold_indices(n: int, k: int = 5, seed: int = 0,
     return [np.flatnonzero(member == f) for f in range(k)]
 
 
+@dataclass(frozen=True)
+class CrossValidationOptions(Record):
+    """How :func:`cross_validate` split the issues: ``folds`` (k), the permutation's ``seed``
+    and ``folds_by`` (``"issue"``, or ``"id (first column)"``: issues sharing an id share a
+    fold)."""
+
+    folds: int
+    seed: int
+    folds_by: str
+
+
+@dataclass(frozen=True)
+class FitApplyOptions(Record):
+    """:func:`fit_apply`: the number of issues the settings and weights were fitted on."""
+
+    fit_issues: int
+
+
+@dataclass(frozen=True, eq=False)
+class FoldScore:
+    """One fold of a cross-validation: its number (from 1), the issues it scored, their MAE
+    and the settings and weights fitted on the other folds."""
+
+    fold: int
+    scored_issues: tuple[int, ...]
+    mae: float
+    fit: StackFit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fold": self.fold, "scored_issues": list(self.scored_issues), "mae": self.mae,
+                **self.fit.to_dict()}
+
+
+@dataclass(frozen=True)
+class VariantScore:
+    """A variant's own MAE on the scored issues."""
+
+    variant: Variant
+    mae: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.variant.to_dict(), "mae": self.mae}
+
+
 @dataclass(frozen=True, eq=False)
 class StackResult:
-    """Scores (MAE, 0–100) of the stacked ensemble and of each model on issues not fitted on."""
+    """Scores (MAE, 0–100) of the stacked ensemble and of each model on issues not fitted on,
+    and how they were computed: ``mode`` and ``options`` (the fixed rules: ``METHOD``)."""
 
     mode: str  # "cross-validation" or "fit-apply"
     fit_file: str
@@ -172,9 +219,9 @@ class StackResult:
     issues: int
     mae: dict[str, float]  # stacked, tuned models (setting chosen on the fit issues), defaults
     fit: StackFit  # settings and weights from all the fit issues
-    variants: list[dict[str, Any]]  # each variant's own MAE on the scored issues
-    folds: list[dict[str, Any]] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
+    variants: tuple[VariantScore, ...]  # each variant's own MAE on the scored issues
+    folds: tuple[FoldScore, ...] = ()
+    options: CrossValidationOptions | FitApplyOptions | None = None
 
     @property
     def margin(self) -> float:
@@ -185,20 +232,20 @@ class StackResult:
         return {"mode": self.mode, "fit_file": self.fit_file, "scored_file": self.scored_file,
                 "issues": self.issues, "mae": dict(self.mae),
                 "margin_vs_compromise": self.margin, "fit": self.fit.to_dict(),
-                "folds": list(self.folds), "variants": list(self.variants),
-                "method": {**METHOD, **self.options}}
+                "folds": [f.to_dict() for f in self.folds],
+                "variants": [v.to_dict() for v in self.variants],
+                "method": {**METHOD, **({} if self.options is None else self.options.to_dict())}}
 
 
 def _scores(table: VariantTable, y: np.ndarray, stacked: np.ndarray,
-            tuned: dict[str, np.ndarray]) -> tuple[dict[str, float], list[dict[str, Any]]]:
+            tuned: dict[str, np.ndarray]) -> tuple[dict[str, float], tuple[VariantScore, ...]]:
     mae = {"stacked": _mae(stacked, y)}
     for model in table.models:
         default = table.family(model)[0]
         mae[model] = _mae(table.forecast[default], y)
         if len(table.family(model)) > 1:
             mae[f"{model} (tuned)"] = _mae(tuned[model], y)
-    per = [{**v.to_dict(), "mae": _mae(table.forecast[i], y)}
-           for i, v in enumerate(table.variants)]
+    per = tuple(VariantScore(v, _mae(table.forecast[i], y)) for i, v in enumerate(table.variants))
     return mae, per
 
 
@@ -206,7 +253,7 @@ def _tuned(table: VariantTable, fit: StackFit, model: str) -> np.ndarray:
     """Forecasts of ``model`` with the setting chosen in ``fit`` (merged models: their twin)."""
     for v in fit.members:
         if v.model == fit.merged.get(model, model):
-            return table.forecast[table.variants.index(v)]
+            return cast(np.ndarray, table.forecast[table.variants.index(v)])
     raise KeyError(model)  # pragma: no cover
 
 
@@ -220,7 +267,7 @@ def fit_apply(fit_data: DeuData, test_data: DeuData, *, fit_file: str = "",
     tuned = {m: _tuned(test_table, fit, m) for m in test_table.models}
     mae, per = _scores(test_table, test_data.outcome, fit.predict(test_table), tuned)
     return StackResult("fit-apply", fit_file, test_file, int(test_data.outcome.size), mae, fit,
-                       per, options={"fit_issues": int(fit_data.outcome.size)})
+                       per, options=FitApplyOptions(int(fit_data.outcome.size)))
 
 
 def cross_validate(data: DeuData, *, folds: int = 5, seed: int = 0, file: str = "",
@@ -234,7 +281,7 @@ def cross_validate(data: DeuData, *, folds: int = 5, seed: int = 0, file: str = 
     parts = fold_indices(y.size, folds, seed, data.issue_ids if by_id else None)
     stacked = np.full(y.size, np.nan)
     tuned = {m: np.full(y.size, np.nan) for m in table.models}
-    records = []
+    records: list[FoldScore] = []
     for f, test in enumerate(parts):
         train = np.setdiff1d(np.arange(y.size), test)
         fit = fit_stack(table, y, train)
@@ -242,9 +289,8 @@ def cross_validate(data: DeuData, *, folds: int = 5, seed: int = 0, file: str = 
         stacked[test] = fit.predict(sub)
         for m in table.models:
             tuned[m][test] = _tuned(sub, fit, m)
-        records.append({"fold": f + 1, "scored_issues": test.tolist(),
-                        "mae": _mae(stacked[test], y[test]), **fit.to_dict()})
+        records.append(FoldScore(f + 1, tuple(test.tolist()), _mae(stacked[test], y[test]), fit))
     mae, per = _scores(table, y, stacked, tuned)
+    options = CrossValidationOptions(folds, seed, "id (first column)" if by_id else "issue")
     return StackResult("cross-validation", file, file, int(y.size), mae, fit_stack(table, y),
-                       per, records, {"folds": folds, "seed": seed,
-                                      "folds_by": "id (first column)" if by_id else "issue"})
+                       per, tuple(records), options)

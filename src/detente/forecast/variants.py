@@ -27,6 +27,7 @@ tests check this against calls of the model functions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
@@ -47,7 +48,8 @@ GRID: dict[str, dict[str, tuple[Any, ...]]] = {
 """Per model, each setting's values; the first value is the model's default."""
 
 # per dynamic model: the setting read from the path, and the path index of its value k
-_PATH = {"eum": ("rounds", lambda k, t: k - 1), "smp": ("max_turns", lambda k, t: min(k, t - 1))}
+_PATH: dict[str, tuple[str, Callable[[int, int], int]]] = {
+    "eum": ("rounds", lambda k, t: k - 1), "smp": ("max_turns", lambda k, t: min(k, t - 1))}
 
 
 def _paths(model: str, args: tuple[np.ndarray, ...], settings: dict[str, Any],
