@@ -82,3 +82,32 @@ def test_fingerprint_ignores_formatting(tmp_path, flagship):
 def test_bad_draws_are_refused(flagship, bad):
     with pytest.raises((ValueError, TypeError)):
         analyze(flagship, draws=bad)
+
+
+def test_results_are_typed_records(flagship):
+    """Issue 15, item 1: every field of the record has a concrete type, and a table's summary
+    is a typed record whose to_dict() is the table's entry in the JSON."""
+    from detente.analysis import ConflictStability, DrawResults
+    from detente.answers import QuestionResult
+    from detente.bargain.summary import TableSummary, table_summary
+    from detente.process import ProcessResult
+    from detente.sensitivity import SensitivityResult
+    from detente.stability import StabilityResult
+    from detente.timeline import TableTimeline
+
+    a = analyze(flagship, draws=200, seed=2, models=("compromise",))
+    assert isinstance(a.per_draw, DrawResults) and a.per_draw.n == 200
+    assert isinstance(a.first_draw, DrawResults) and a.first_draw.n == 1
+    assert a.questions and all(isinstance(q, QuestionResult) for q in a.questions)
+    assert isinstance(a.sensitivity, SensitivityResult)
+    assert all(isinstance(t, TableTimeline) for t in a.timelines.values())
+    assert isinstance(a.process, ProcessResult)
+    assert isinstance(a.stability, ConflictStability)
+    assert isinstance(a.stability.result, StabilityResult)
+    assert a.stability.options and "seconds" not in a.stability.to_dict()
+    tid, r = next(iter(a.tables.items()))
+    ts = table_summary(flagship, a.inputs, r)
+    assert isinstance(ts, TableSummary) and ts.table == tid
+    assert 0.0 <= ts.holding_deal.exists <= 1.0
+    assert sum(ts.holding_deal.avoided_vetoes.values()) == pytest.approx(ts.holding_deal.exists)
+    assert json.dumps(ts.to_dict()) == json.dumps(a.to_dict()["tables"][tid])

@@ -16,11 +16,15 @@ import random
 import numpy as np
 import pytest
 
-from detente import analysis as analysis_mod
 from detente import load_scenario
-from detente.analysis import _stream_chunk, _summarise, analyze
-from detente.montecarlo.digest import ALPHA, Digests, Exact, Merger, Sketch, digest
+from detente.analysis import StreamedRunError, analyze
+from detente.analysis import pipeline as pipeline_mod
+from detente.analysis.chunks import stream_chunk
+from detente.analysis.summary import summarise
 from detente.montecarlo import plan_chunks
+from detente.montecarlo.digest import Merger, digest
+from detente.montecarlo.providers import Digests, Exact
+from detente.montecarlo.sketch import ALPHA, Sketch
 from detente.scenario.draws import BLOCK
 
 from ._montecarlo import EC_UNCERTAIN, FLAGSHIP
@@ -161,8 +165,8 @@ class _Check:
 
 
 def test_streamed_equals_exact_key_by_key_on_the_same_draws(ec_uncertain_run, ec_streamed):
-    check = _Check(ec_streamed.digests)
-    _summarise(ec_uncertain_run, check)
+    check = _Check(ec_streamed.digests.items)
+    summarise(ec_uncertain_run, check)
     assert len(check.seen) > 50
     de, ds = ec_uncertain_run.to_dict(), ec_streamed.to_dict()
     assert (de["aggregation"], ds["aggregation"]) == ("exact", "streamed (quantiles ±0.1%)")
@@ -187,13 +191,13 @@ def test_chunks_arriving_in_any_order_merge_to_the_same_result(ec_uncertain, ec_
 
     ss = as_seed_sequence(11)
     models = ec_streamed.models
-    res = [_stream_chunk(ec_uncertain, ss, s0, n, models, True, 0)
+    res = [stream_chunk(ec_uncertain, ss, s0, n, models, True, 0)
            for s0, n in plan_chunks(2100, 1024)]
     for order in ([2, 0, 1], [1, 2, 0]):
         m = Merger()
         for i in order:
             m.add(res[i].digests)
-        again = dataclasses.replace(ec_streamed, digests=m.items)
+        again = dataclasses.replace(ec_streamed, digests=Digests(m.items))
         assert _json(again) == _json(ec_streamed)
 
 
@@ -204,16 +208,16 @@ def test_flagship_streamed_against_exact_with_paths_of_different_lengths():
     kw = {"draws": 1100, "seed": 5, "models": ("compromise", "smp"), "sensitivity": False}
     exact = analyze(s, **kw)
     streamed = analyze(s, stream=True, chunk_size=1024, **kw)
-    check = _Check(streamed.digests)
-    _summarise(exact, check)
-    assert any(k.endswith("path_median") for k in streamed.digests)
+    check = _Check(streamed.digests.items)
+    summarise(exact, check)
+    assert any(k.endswith("path_median") for k in streamed.digests.items)
     assert [q.to_dict() for q in exact.questions] == [q.to_dict() for q in streamed.questions]
-    assert streamed.streamed and streamed.forecasts["smp"].outcome.shape[0] == 1  # draw 0
+    assert streamed.streamed and streamed.first_draw.forecasts["smp"].outcome.shape[0] == 1
 
 
 def test_sensitivity_uses_the_first_draws_of_a_long_streamed_run(ec_uncertain, monkeypatch):
-    monkeypatch.setattr(analysis_mod, "SENSITIVITY_SAMPLE", 1024)
-    monkeypatch.setattr(analysis_mod, "STREAM_ABOVE", 2000)
+    monkeypatch.setattr(pipeline_mod, "SENSITIVITY_SAMPLE", 1024)
+    monkeypatch.setattr(pipeline_mod, "STREAM_ABOVE", 2000)
     a = analyze(ec_uncertain, draws=2100, seed=11, chunk_size=1024)  # streamed: above the threshold
     assert a.streamed
     assert "ranked on the first 1,024 of 2,100 draws" in a.sensitivity.note
@@ -271,3 +275,25 @@ def test_a_streamed_run_of_a_few_draws_equals_the_exact_one(ec_uncertain, draws)
     exact.pop("aggregation")
     streamed.pop("aggregation")
     assert json.dumps(streamed, sort_keys=True) == json.dumps(exact, sort_keys=True)
+
+
+def test_a_streamed_run_holds_no_per_draw_results_and_says_why(ec_streamed, ec_uncertain_run):
+    """One meaning per field: a per-draw field never hands out draw 0 as if it were every draw
+    (issue 15, item 3); draw 0 is read as such, from ``first_draw``."""
+    assert ec_streamed.per_draw is None and ec_uncertain_run.per_draw is not None
+    for name in ("inputs", "forecasts", "status_quo_utility", "no_deal", "tables", "timelines",
+                 "process"):
+        with pytest.raises(StreamedRunError, match=rf"Analysis\.{name} .*2,100 draws"):
+            getattr(ec_streamed, name)
+        assert getattr(ec_uncertain_run, name) is getattr(ec_uncertain_run.per_draw, name)
+    with pytest.raises(StreamedRunError):
+        ec_streamed.forecast_user("compromise")
+    assert all(q.truth is None for q in ec_streamed.questions)
+    assert all(q.truth.shape == (2100,) for q in ec_uncertain_run.questions)
+    # draw 0 is there in either kind, and is the same draw
+    for a in (ec_streamed, ec_uncertain_run):
+        assert a.first_draw.n == 1
+    np.testing.assert_array_equal(ec_streamed.first_draw.inputs.position,
+                                  ec_uncertain_run.first_draw.inputs.position)
+    np.testing.assert_array_equal(ec_uncertain_run.first_draw.inputs.position,
+                                  ec_uncertain_run.inputs.position[:1])

@@ -70,7 +70,9 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 @dataclass(frozen=True, eq=False)
 class QuestionResult:
-    """A question's probability over draws, its interval, and how it resolved (if known)."""
+    """A question's probability over draws, its 95% Wilson interval, and how it resolved (if
+    known). ``truth``: (N,) bool, the answer in each draw; None in a streamed run, which keeps
+    the count of draws where it is true, not the draws."""
 
     id: str
     text: str
@@ -78,7 +80,7 @@ class QuestionResult:
     interval: tuple[float, float]
     draws: int
     resolution: bool | None
-    truth: np.ndarray = field(repr=False)  # (N,) bool per draw
+    truth: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "text": self.text, "probability": self.probability,

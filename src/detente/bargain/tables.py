@@ -33,7 +33,7 @@ from ..utility import no_deal_values, utility_weights
 from . import core, two_members
 from .core import ZONE_TOL, Side
 from .linkage import LinkageResult, linkage_solve
-from .solver import pairwise_sum
+from .sums import pairwise_sum
 
 __all__ = ["Deal", "HoldingDeal", "TableResult", "VetoCheck", "bargain_tables"]
 

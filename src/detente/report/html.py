@@ -120,7 +120,7 @@ def _trails(analysis: Analysis) -> list[dict[str, Any]]:
 
     return [{"model": m, "steps": len(tr),
              "shown": [format_trail_entry(e, analysis) for e in tr[:_TRAIL_STEPS]]}
-            for m in analysis.models if (tr := analysis.forecasts[m].trail)]
+            for m in analysis.models if (tr := analysis.first_draw.forecasts[m].trail)]
 
 
 def _sensitivity(analysis: Analysis) -> dict[str, Any]:
@@ -247,7 +247,8 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
         t["frontier"] = f if f is not None and f["points"] is not None else None
     for iss, view in zip(issues, hr.rounds_view(analysis, data)):
         iss["rounds"] = view
-    run = stability if stability is not None else analysis.stability
+    run = stability if stability is not None else (
+        None if analysis.stability is None else dict(analysis.stability.record))
     if run is None and s.conflict is not None:  # an Analysis made before it kept its own
         run = hs.stability_run(s)
     graph = hg.stability_graph(run) if run is not None else None

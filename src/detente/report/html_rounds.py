@@ -56,9 +56,11 @@ def rounds_view(analysis: Any, data: dict[str, Any]) -> list[dict[str, Any] | No
     actor's position by round (medians over the draws, issue units); None for an issue when
     the run has no dynamic model."""
     s = analysis.scenario
-    d = analysis.inputs
+    # every draw's positions or, in a streamed run (which keeps none), draw 0's: the note says so
+    kept = analysis.first_draw if analysis.per_draw is None else analysis.per_draw
+    d = kept.inputs
     dynamic = [m for m in analysis.models
-               if registry.get(m).dynamic and analysis.forecasts[m].path is not None]
+               if registry.get(m).dynamic and kept.forecasts[m].path is not None]
     if not dynamic:
         return [None] * len(s.issues)
     many = analysis.draws > 1
@@ -72,7 +74,7 @@ def rounds_view(analysis: Any, data: dict[str, Any]) -> list[dict[str, Any] | No
         digits = 1 if hi - lo >= 20 else 2
         models = []
         for m in dynamic:
-            res = analysis.forecasts[m]
+            res = kept.forecasts[m]
             med = rec["forecast"][m].get("path_median") or []
             outcome = np.array([np.nan if v is None else v for v in med], dtype=float)
             actors = []

@@ -80,7 +80,7 @@ def render_summary(analysis: Analysis, console: Console,
     from .trails import render_trails
 
     render_trails(analysis, console)
-    if analysis.tables:
+    if d["tables"]:
         from .tables import render_tables
 
         render_tables(analysis, console, d)

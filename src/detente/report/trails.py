@@ -42,7 +42,7 @@ def format_trail_entry(entry: dict[str, Any], analysis: Any) -> str:
     if "text" in entry:
         return str(entry["text"])
     s = analysis.scenario
-    d = analysis.inputs
+    d = analysis.first_draw.inputs  # the issues and their scales (the same in every draw)
     if "issue_gives" in entry and "issue_gets" in entry:
         return _exchange_text(entry, s, d)
     if "turn" in entry or "adopted" in entry or "expected_gain" in entry:
@@ -156,7 +156,7 @@ def render_trails(analysis: Any, console: Console, *, per_model: int = 6) -> Non
     """The first steps of every dynamic model's explanation trail (the JSON has all)."""
     shown = False
     for m in analysis.models:
-        trail = analysis.forecasts[m].trail
+        trail = analysis.first_draw.forecasts[m].trail  # draw 0's
         if not trail:
             continue
         if not shown:
