@@ -90,3 +90,12 @@ def test_tutorial_runs_like_a_notebook(page, tmp_path, monkeypatch, capsys):
         assert len(ns["fig"].data) == 1 and len(ns["rounds"].data) == 3
         for name in ("wage-positions.html", "wage-rounds.html", "wage-round.html"):
             assert (tmp_path / name).stat().st_size > 10_000, name
+    if page.name == "notebook.md":
+        assert saved == []  # built in Python, no file
+        result = ns["result"]
+        assert result.draws == 200 and result.seed == 1
+        assert [q.id for q in result.questions] == ["zone", "doubled", "signed-in-6"]
+        figures = ns["figures"]
+        for name in ("fund-by-model.html", "summit-course.html"):  # the plots were drawn
+            assert (figures / name).stat().st_size > 10_000, name
+        ns["folder"].cleanup()

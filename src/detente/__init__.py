@@ -6,8 +6,17 @@ The one pipeline::
     result = analyze(load_scenario("scenarios/ukraine-2025-02.yaml"))
 """
 
+from typing import TYPE_CHECKING
+
 from ._version import __version__
 from .errors import DetenteError, Problem, ScenarioError
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
+    from .analysis import Analysis, analyze
+    from .scenario.build import build_scenario
+    from .scenario.draws import Draws, point_draws, sample
+    from .scenario.load import load_scenario, loads_scenario
+    from .scenario.schema import Scenario
 
 __all__ = [
     "Analysis",
@@ -30,7 +39,7 @@ _LAZY = {"analyze": "analysis", "Analysis": "analysis", "Draws": "scenario",
          "point_draws": "scenario", "sample": "scenario", "build_scenario": "scenario.build"}
 
 
-def __getattr__(name: str):  # lazy (PEP 562): `import detente` and the CLI's start stay light
+def __getattr__(name: str) -> object:  # lazy (PEP 562): `import detente` and the CLI stay light
     if name in _LAZY:
         import importlib
 

@@ -13,10 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .errors import DetenteError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import xarray as xr
+
     from .analysis import Analysis
 
 __all__ = ["FRAMES", "to_frame", "to_xarray"]
@@ -27,13 +31,8 @@ the sampled inputs, the tables' deals, the process model's course month by month
 questions' answers (one row each)."""
 
 
-def _need(module: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise DetenteError(f"{module} is missing: pip install 'detente[frames]'") from None
+def _missing(module: str) -> DetenteError:
+    return DetenteError(f"{module} is missing: pip install 'detente[frames]'")
 
 
 def _per_draw(a: Analysis, what: str) -> None:
@@ -43,11 +42,11 @@ def _per_draw(a: Analysis, what: str) -> None:
             "with stream=False (up to 200,000 draws), or read its summary (to_dict())")
 
 
-def _user(a: Analysis, x: np.ndarray, axis: int = -1) -> np.ndarray:
+def _user(a: Analysis, x: NDArray[Any], axis: int = -1) -> NDArray[np.float64]:
     return a.inputs.to_user(np.asarray(x, dtype=float), issue_axis=axis)
 
 
-def to_frame(a: Analysis, what: str = "forecasts") -> Any:
+def to_frame(a: Analysis, what: str = "forecasts") -> pd.DataFrame:
     """One tidy pandas DataFrame of ``what`` (:data:`FRAMES`); values in the issues' units.
 
     * ``forecasts``: draw, model, issue, value;
@@ -57,7 +56,10 @@ def to_frame(a: Analysis, what: str = "forecasts") -> Any:
     * ``process``: draw, table, month, talks, concluded, in_force, lapsed, zone;
     * ``questions``: question, text, probability, low, high (95% interval), draws, resolution.
     """
-    pd = _need("pandas")
+    try:
+        import pandas as pd
+    except ImportError:
+        raise _missing("pandas") from None
     if what not in FRAMES:
         raise DetenteError(f"no frame {what!r}; choose one of: {', '.join(FRAMES)}")
     if what == "questions":
@@ -94,11 +96,11 @@ def to_frame(a: Analysis, what: str = "forecasts") -> Any:
     return ds[names].to_dataframe().reset_index()[["draw", "table", "month", *names]]
 
 
-def _tidy(da: Any, order: list[str]) -> Any:
+def _tidy(da: xr.DataArray, order: list[str]) -> pd.DataFrame:
     return da.transpose(*order).to_dataframe(name="value").reset_index()[[*order, "value"]]
 
 
-def to_xarray(a: Analysis) -> Any:
+def to_xarray(a: Analysis) -> xr.Dataset:
     """The run as one ``xarray.Dataset`` (values in the issues' own units):
 
     ``capability`` (draw, actor), ``position`` and ``salience`` (draw, actor, issue),
@@ -109,14 +111,17 @@ def to_xarray(a: Analysis) -> Any:
     draw). ``attrs`` say how it was made: scenario, fingerprint, seed, draws, version and each
     model's parameters.
     """
-    xr = _need("xarray")
+    try:
+        import xarray as xr
+    except ImportError:
+        raise _missing("xarray") from None
     _per_draw(a, "arrays")
     d = a.inputs
     n = d.n
-    coords: dict[str, Any] = {"draw": np.arange(n), "actor": list(d.actors),
-                              "issue": list(d.issues)}
+    coords: dict[str, NDArray[Any] | list[str]] = {
+        "draw": np.arange(n), "actor": list(d.actors), "issue": list(d.issues)}
     span = d.scale_hi - d.scale_lo
-    data: dict[str, Any] = {
+    data: dict[str, tuple[tuple[str, ...], NDArray[Any]]] = {
         "capability": (("draw", "actor"), d.capability),
         "position": (("draw", "actor", "issue"), _user(a, d.position)),
         "salience": (("draw", "actor", "issue"), d.salience),
@@ -127,7 +132,7 @@ def to_xarray(a: Analysis) -> Any:
         coords["model"] = models
         data["forecast"] = (("model", "draw", "issue"),
                             np.stack([_user(a, a.forecasts[m].outcome) for m in models]))
-        paths = {m: a.forecasts[m].path for m in models if a.forecasts[m].path is not None}
+        paths = {m: f.path for m in models if (f := a.forecasts[m]).path is not None}
         if paths:
             r = max(p.shape[1] for p in paths.values())
             arr = np.full((len(models), n, r, len(d.issues)), np.nan)
@@ -155,11 +160,16 @@ def to_xarray(a: Analysis) -> Any:
                         np.stack([proc.timelines[t].zone for t in ptab]))
     if a.questions:
         coords["question"] = [q.id for q in a.questions]
-        data["answer"] = (("question", "draw"), np.stack([q.truth for q in a.questions]))
-    attrs = {"scenario": a.scenario.id, "as_of": a.scenario.as_of.isoformat(),
-             "fingerprint": a.fingerprint, "seed": "" if a.seed is None else str(a.seed),
-             "draws": a.draws, "detente_version": a.version,
-             "models": ", ".join(models)}
+        answers = []
+        for q in a.questions:
+            if q.truth is None:  # only in a streamed run, which _per_draw refused above
+                raise DetenteError(f"question {q.id!r} kept no answer per draw")
+            answers.append(q.truth)
+        data["answer"] = (("question", "draw"), np.stack(answers))
+    attrs: dict[str, str | int] = {
+        "scenario": a.scenario.id, "as_of": a.scenario.as_of.isoformat(),
+        "fingerprint": a.fingerprint, "seed": "" if a.seed is None else str(a.seed),
+        "draws": a.draws, "detente_version": a.version, "models": ", ".join(models)}
     for m in models:
-        attrs[f"params_{m}"] = repr(a.forecasts[m].params)
+        attrs[f"params_{m}"] = repr(dict(a.forecasts[m].params))
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -6,7 +6,12 @@ The names below load on first use (PEP 562), so that a module needing only, say,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
+    from .draws import Draws, point_draws, sample
+    from .load import load_scenario, loads_scenario
+    from .schema import Scenario
 
 __all__ = ["Draws", "Scenario", "load_scenario", "loads_scenario", "point_draws", "sample"]
 
@@ -14,7 +19,7 @@ _LAZY = {"Draws": "draws", "point_draws": "draws", "sample": "draws", "load_scen
          "loads_scenario": "load", "Scenario": "schema"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 

@@ -21,7 +21,6 @@ its field path and a hint. YAML is one front end; this is another.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -31,7 +30,7 @@ from .schema import Scenario
 __all__ = ["build_scenario"]
 
 
-def _plain(v: Any) -> Any:
+def _plain(v: object) -> object:
     """Records and dates as the plain data a YAML file would hold."""
     if isinstance(v, BaseModel):
         return _plain(v.model_dump(by_alias=True, exclude_unset=True))
@@ -44,8 +43,9 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def build_scenario(*, models: tuple[str, ...] | None = None, **sections: Any) -> Scenario:
+def build_scenario(*, models: tuple[str, ...] | None = None, **sections: object) -> Scenario:
     """A validated :class:`Scenario` from its sections as keyword arguments (``id``, ``title``,
     ``as_of``, ``actors``, ``issues``, ``stances``, and any other section of the format).
     ``models``: as for :func:`~detente.scenario.load.loads_scenario`."""
-    return scenario_from_data(_plain(sections), file="<build_scenario>", models=models)
+    data = {name: _plain(value) for name, value in sections.items()}
+    return scenario_from_data(data, file="<build_scenario>", models=models)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from collections.abc import Callable
+from typing import Annotated, Any, Final, Union
 
 from pydantic import (
     AfterValidator,
@@ -15,7 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION: Final = 1
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 Id = Annotated[
@@ -27,7 +28,7 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
-def _in_range(lo: float, hi: float):
+def _in_range(lo: float, hi: float) -> Callable[[float], float]:
     def check(v: float) -> float:
         if not (lo <= v <= hi):
             raise PydanticCustomError(
