@@ -114,7 +114,7 @@ def _relaxations(scenario: Scenario, pred: Any) -> list[tuple[str, str]]:
         if kind in ("in_force", "holds", "lapsed", "concluded"):
             off = [i.actor for i in scenario.implementation if i.actor not in table.members]
             for a in off:
-                add(f"veto:{a}", f"without {names[a]}'s veto (implementation)")
+                add(f"veto:{a}", f"without the veto of {names[a]} (implementation)")
             if len(off) > 1:
                 add(f"vetoes:{table.id}", f"without any veto player off {table.id} "
                                           f"({', '.join(off)})")

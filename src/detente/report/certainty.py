@@ -33,25 +33,29 @@ def render_hint(analysis: Analysis, con: Console) -> None:
 
 
 def render_certainty(certain: tuple[CertainAnswer, ...], con: Console) -> None:
-    """Per certain answer: the relaxations that move it (with the new answer) and those that
-    do not."""
+    """Per certain answer: what it becomes under each relaxation tried — the ones that move it
+    first — one relaxation a line, wrapped in its own column."""
+    from rich.table import Table
+
     if not certain:
         return
+    draws = next((r.draws for c in certain for r in c.tried), 0)
     con.print(Text.assemble(("Certain answers and what they rest on", "bold"),
-                            " (each re-asked with one assumption relaxed; same seed, "
-                            f"{certain[0].tried[0].draws if certain[0].tried else 0:,} draws)"))
+                            f" (each re-asked with one assumption relaxed; same seed, "
+                            f"{draws:,} draws)"))
     for c in certain:
         con.print(f"  • {c.question}: {pct(c.probability)}", markup=False)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=4)
+        grid.add_column(justify="right")
+        grid.add_column(ratio=1, overflow="fold")
+        moved = c.moved
+        for r in (*moved, *(r for r in c.tried if r not in moved)):
+            grid.add_row("", pct(r.probability), r.text)
         if not c.tried:
-            con.print("      no declared assumption bears on it: it follows from the inputs "
-                      "(positions, saliences, costs)", markup=False)
-            continue
-        for r in c.moved:
-            con.print(f"      {pct(r.probability)} {r.text}", markup=False)
-        same = [r for r in c.tried if r not in c.moved]
-        if same:
-            con.print(f"      still {pct(c.probability)} "
-                      + "; ".join(r.text for r in same), markup=False)
-        if not c.moved:
-            con.print("      → no single relaxation tried moves it: it rests on the inputs "
-                      "themselves", markup=False)
+            grid.add_row("", "", "no declared assumption bears on it: it follows from the "
+                                 "inputs (positions, saliences, costs)")
+        elif not moved:
+            grid.add_row("", "→", "no single relaxation tried moves it: it rests on the inputs "
+                                  "themselves")
+        con.print(grid)
