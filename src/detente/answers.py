@@ -37,13 +37,19 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .scenario.draws import Draws
 from .scenario.questions import ENSEMBLE
 from .scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from .bargain.tables import TableResult
+    from .forecast.registry import ForecastResult
+    from .process import ProcessResult
+    from .stability import StabilityResult
 
 __all__ = ["READINGS", "QuestionResult", "evaluate_condition", "evaluate_questions",
            "months_asked", "wilson_interval"]
@@ -120,8 +126,9 @@ the issue's status quo). The last two are the backtest's comparisons (:mod:`dete
 """
 
 
-def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
-                       tables: dict[str, Any], process: Any, *, reading: str = "process",
+def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
+                       forecasts: dict[str, ForecastResult], tables: dict[str, TableResult],
+                       process: ProcessResult | None, *, reading: str = "process",
                        model: str | None = None, cache: dict[str, Any] | None = None
                        ) -> np.ndarray:
     """One condition's truth per draw (N,) under a ``reading`` (:data:`READINGS`).
@@ -278,9 +285,10 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws, forecasts: d
     return np.asarray(ev(pred), dtype=bool)
 
 
-def evaluate_questions(scenario: Scenario, draws: Draws, forecasts: dict[str, Any],
-                       tables: dict[str, Any], process: Any, *,
-                       stability: Any = None) -> tuple[QuestionResult, ...]:
+def evaluate_questions(scenario: Scenario, draws: Draws,
+                       forecasts: dict[str, ForecastResult], tables: dict[str, TableResult],
+                       process: ProcessResult | None, *,
+                       stability: StabilityResult | None = None) -> tuple[QuestionResult, ...]:
     """Evaluate every question of the scenario on the draws (see the module docstring).
 
     ``process``: the :class:`~detente.process.ProcessResult` of the same draws; its months

@@ -49,6 +49,7 @@ from .params import (
     Selection,
 )
 from .registry import ForecastResult, register
+from .trail import EUMMove
 
 __all__ = [
     "COMPEL",
@@ -78,7 +79,7 @@ class EUMRounds:
     median: np.ndarray
     mean: np.ndarray
     params: EUMOptions
-    trail: tuple[dict[str, Any], ...] = ()
+    trail: tuple[EUMMove, ...] = ()
 
 
 # --------------------------------------------------------------------------- public API
@@ -130,7 +131,7 @@ def eum_rounds(
 
     delta = span(x)
     xs = [x]
-    trail_rows: list[dict[str, Any]] = []
+    trail_rows: list[EUMMove] = []
     for rnd in range(1, opts.rounds + 1):
         if not opts.fixed_range:
             delta = span(x)
@@ -149,9 +150,9 @@ def eum_rounds(
 
 
 def _trail_rows(rnd: int, info: EUMRoundOffers, before: np.ndarray, after: np.ndarray,
-                n_iss: int) -> list[dict[str, Any]]:
+                n_iss: int) -> list[EUMMove]:
     """Explanation records for draw 0 (batch rows 0 … I−1): one per actor that moved."""
-    rows = []
+    rows: list[EUMMove] = []
     for issue in range(n_iss):
         for i in np.flatnonzero(info.moved[issue]):
             rows.append({

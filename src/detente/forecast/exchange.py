@@ -31,14 +31,13 @@ The rules, per round and per draw (positions normalised to [0, 1]):
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .exchange_round import _round
 from .exchange_state import _nbs, _Structure
 from .params import ExchangeParams
 from .registry import ForecastResult, register
+from .trail import ExchangeStep
 
 __all__ = ["ExchangeParams", "exchange_forecast"]
 
@@ -120,14 +119,16 @@ def exchange_forecast(
     path[:, 0] = _nbs(w, x)
     moved = np.empty((n, rounds + 1, n_act, n_iss), dtype=np.float32)  # positions per round
     moved[:, 0] = x
-    trail: list[dict[str, Any]] = []
+    trail: list[ExchangeStep] = []
     step = max(1, _CHUNK_CELLS // max(st.n, 1))
     for lo in range(0, n, step):
         sl = slice(lo, min(n, lo + step))
         xc, sc, wc = x[sl].copy(), sal[sl], w[sl]
         for r in range(1, rounds + 1):
             y, tr = _round(st, sc, wc, xc, params, want_trail=lo == 0)
-            trail.extend({"round": r, **t} for t in tr)
+            for t in tr:
+                t["round"] = r  # the inner round fills in 0 (it does not know which)
+            trail.extend(tr)
             xc = xc + (params.fixed_weight + params.salience_weight * (1.0 - sc)) * (y - xc)
             path[sl, r] = _nbs(wc, xc)
             moved[sl, r] = xc

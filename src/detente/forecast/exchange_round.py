@@ -9,12 +9,11 @@ arrive as a typed :class:`~.params.ExchangeParams`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .exchange_state import _nbs, _set_bits, _State, _Structure
 from .params import ExchangeParams
+from .trail import ExchangeStep
 
 __all__: list[str] = []  # package-internal: the model's public function is in :mod:`.exchange`
 
@@ -89,7 +88,7 @@ def _evaluate(sv: np.ndarray, ix: np.ndarray, sl: np.ndarray | None, s: _State,
 
 def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
            params: ExchangeParams, *, want_trail: bool
-           ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+           ) -> tuple[np.ndarray, list[ExchangeStep]]:
     """One round for a chunk of draws: returns the final voting positions and draw 0's trail.
 
     Each step executes the best exchange of every draw that has one left, all draws at once.
@@ -104,7 +103,7 @@ def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
     move_budget = params.move_budget
     n, n_act, _ = x0.shape
     s = _State(x0, w)
-    trail: list[dict[str, Any]] = []
+    trail: list[ExchangeStep] = []
     if st.n == 0:
         return s.positions(), trail
     nbs0 = _nbs(w, x0)
@@ -163,7 +162,7 @@ def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
         if want_trail and rows[0] == 0 and v[0]:
             a, b = int(c_aq[0] % n_act), int(c_bp[0] % n_act)
             p, q = int(c_bp[0] // n_act), int(c_aq[0] // n_act)
-            trail.append({"actor": a, "partner": b, "issue_gives": q, "issue_gets": p,
+            trail.append({"round": 0, "actor": a, "partner": b, "issue_gives": q, "issue_gets": p,
                           "moves_to": float(s.xs[e_aq[0]]),
                           "partner_moves_to": float(s.xs[e_bp[0]]), "gain": float(g[0])})
         # recompute the candidates affected by the executed exchange: those where a mover is an

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .params import ModelParams
+from .trail import TrailRow
 
 __all__ = ["ForecastMethod", "ForecastModel", "ForecastResult", "get", "models", "names",
            "register"]
@@ -58,7 +59,7 @@ class ForecastResult:
     params: ModelParams
     outcome: np.ndarray
     path: np.ndarray | None = None
-    trail: tuple[dict[str, Any], ...] = field(default=())
+    trail: tuple[TrailRow, ...] = field(default=())
     positions: np.ndarray | None = None
 
     @property

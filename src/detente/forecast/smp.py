@@ -60,6 +60,7 @@ from .params import (
 )
 from .registry import ForecastResult, register
 from .smp_turn import _assess, _State, _step
+from .trail import SMPChoice
 
 __all__ = ["SMPOptions", "SMPParams", "SMPRun", "mean_path", "smp_forecast", "smp_run"]
 
@@ -88,7 +89,7 @@ class SMPRun:
     outcome: np.ndarray
     n_turns: np.ndarray
     params: SMPOptions
-    trail: tuple[dict[str, Any], ...] = field(default=())
+    trail: tuple[SMPChoice, ...] = field(default=())
 
 
 def _inputs(
@@ -126,7 +127,7 @@ def _inputs(
 def _run_chunk(
     cap: np.ndarray, x0: np.ndarray, s: np.ndarray, o: SMPOptions, max_turns: int,
     min_turns: int, stop_ratio: float, want_trail: bool,
-) -> tuple[list[_State], np.ndarray, list[dict[str, Any]]]:
+) -> tuple[list[_State], np.ndarray, list[SMPChoice]]:
     """Run a chunk of draws; returns the per-state records (finished draws frozen), turns run."""
     n = x0.shape[0]
     ssum = s.sum(axis=-1)
@@ -135,7 +136,7 @@ def _run_chunk(
     turns = np.zeros(n, dtype=int)
     active = np.ones(n, dtype=bool)
     d01 = np.zeros(n)
-    trail: list[dict[str, Any]] = []
+    trail: list[SMPChoice] = []
     it = 0
     while active.any() and it < max_turns:
         it += 1
@@ -201,7 +202,7 @@ def smp_run(
     n, a, i_ = x0.shape
     chunk = max(1, _CHUNK_ELEMENTS // (a * a * (a + 1)))
     parts = []
-    trail: list[dict[str, Any]] = []
+    trail: list[SMPChoice] = []
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
         states, turns, tr = _run_chunk(

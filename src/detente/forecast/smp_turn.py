@@ -11,7 +11,6 @@ queue by a probabilistic Condorcet election. The options arrive as a typed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -29,6 +28,7 @@ from .smp_voting import (
     _victory,
     _vote,
 )
+from .trail import SMPChoice
 
 __all__: list[str] = []  # package-internal: the SMP's public functions are in :mod:`.smp`
 
@@ -127,7 +127,7 @@ def _challenges(
 def _step(
     st: _State, s: np.ndarray, cap: np.ndarray, wsc: np.ndarray, ssum: np.ndarray,
     o: SMPOptions, trail_turn: int | None,
-) -> tuple[np.ndarray, list[dict[str, Any]]]:
+) -> tuple[np.ndarray, list[SMPChoice]]:
     """SMPState::doBCN: challenges, bargains, and each actor's choice among its bargains."""
     x = st.x
     n, a, _ = x.shape
@@ -168,7 +168,7 @@ def _step(
     new_rcvr = np.take_along_axis(b_rcvr, b[..., None], axis=1)
     x_new = np.where((choice == 0)[..., None], x, np.where(own[..., None], new_init, new_rcvr))
 
-    trail: list[dict[str, Any]] = []
+    trail: list[SMPChoice] = []
     if trail_turn is not None:  # explanation records for the first draw of this batch
         for k in range(a):
             c = int(choice[0, k])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from ..scenario.schema import Scenario
 from ..utility import beliefs, no_deal_values, utility_weights
 from .simulate import PartialPath, TablePath, simulate_table
 from .unilateral import UnilateralPath, freeze, unilateral_paths
+
+if TYPE_CHECKING:
+    from ..bargain.tables import TableResult
+    from ..timeline import TableTimeline
 
 __all__ = ["PartialPath", "ProcessResult", "TablePath", "UnilateralPath", "horizon",
            "process_solve"]
@@ -40,7 +44,7 @@ class ProcessResult:
     months: np.ndarray  # (T,)
     tables: dict[str, TablePath] = field(default_factory=dict)
     unilateral: tuple[UnilateralPath, ...] = ()
-    timelines: dict[str, Any] = field(default_factory=dict)  # table → TableTimeline
+    timelines: dict[str, TableTimeline] = field(default_factory=dict)
     assumptions: tuple[str, ...] = ()
     seed: np.random.SeedSequence = field(default_factory=lambda: np.random.SeedSequence(0))
     start: int = 0  # the index of the first draw (a chunk of a longer run)
@@ -81,7 +85,7 @@ def _asks_terms(pred: Any) -> bool:
 
 
 def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence | None,
-                  start: int = 0, months: int = 12, *, known: dict[str, Any] | None = None
+                  start: int = 0, months: int = 12, *, known: dict[str, TableResult] | None = None
                   ) -> ProcessResult:
     """Simulate every table of the scenario for months 0 … ``months`` (see the package doc).
 

@@ -14,7 +14,7 @@ is chosen with the other moves at today's values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
 from ..utility import no_deal_values, utility_weights
 from .proposals import nash_from
+
+if TYPE_CHECKING:
+    from ..bargain.tables import TableResult
 
 __all__ = ["CANDIDATES", "UnilateralPath", "freeze", "unilateral_paths"]
 
@@ -44,7 +47,7 @@ class UnilateralPath:
 
 
 def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray,
-           known: dict[str, Any]) -> np.ndarray:
+           known: dict[str, TableResult]) -> np.ndarray:
     """Actor a's value of the no-deal state shifted by ``shift`` (N, I), per draw.
 
     Draws whose shift is zero are month 0 itself: a table's month-0 bargaining result in
@@ -80,7 +83,7 @@ def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray,
 
 
 def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
-                     known: dict[str, Any] | None = None) -> list[UnilateralPath]:
+                     known: dict[str, TableResult] | None = None) -> list[UnilateralPath]:
     """Every declared unilateral move's chosen value and path over ``months``."""
     out = []
     n = draws.n
