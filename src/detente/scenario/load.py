@@ -275,7 +275,7 @@ def loads_scenario(text: str | bytes, *, file: str = "<string>",
     return _validate(data, positions, problems, file, models)
 
 
-def scenario_from_data(data: dict[str, Any], *, file: str = "<python>",
+def scenario_from_data(data: object, *, file: str = "<python>",
                        models: tuple[str, ...] | None = None) -> Scenario:
     """A scenario from plain Python data (the YAML file's structure as dicts and lists),
     checked exactly as a file is: every problem at once, each with its field path and a hint
