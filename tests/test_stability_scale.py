@@ -222,15 +222,15 @@ def test_coalitions_are_bounded_and_say_so(monkeypatch):
     c = _random(8)
     held, work = coalition_cost(c)
     assert held > 0 and work > 0
-    assert an.conflict_analysis(c, None)["coalitions"] is not None
+    assert an.conflict_analysis(c, None).coalitions is not None
     monkeypatch.setattr(an, "MAX_COALITION_WORK", work - 1)
     parts = an.conflict_analysis(c, None)
-    assert parts["coalitions"] is None
-    (line,) = parts["limits"]
+    assert parts.coalitions is None
+    (line,) = parts.limits
     assert line.startswith("Coalition analysis skipped: every coalition's joint moves over 256 "
                            "states") and line.endswith("run with --full to analyse them anyway.")
     full = an.conflict_analysis(c, None, full=True)
-    assert full["coalitions"] is not None and full["limits"] == []
+    assert full.coalitions is not None and full.limits == ()
 
 
 def test_status_quo_search_and_responses_are_bounded_and_say_so(monkeypatch):
@@ -239,27 +239,30 @@ def test_status_quo_search_and_responses_are_bounded_and_say_so(monkeypatch):
     monkeypatch.setattr(an, "MAX_STATUS_QUO_STATES", 2)
     monkeypatch.setattr(an, "MAX_RESPONSES", 0)
     parts = an.conflict_analysis(c, sq)
-    assert all(r.truncated for r in parts["status_quo_analysis"].values())
+    assert all(r.truncated for r in parts.status_quo_analysis.values())
     assert any(x.startswith("Status-quo search truncated: it stopped adding states at 2 of 256")
-               for x in parts["limits"])
+               for x in parts.limits)
     assert all(x.endswith(f"{an.FULL_FLAG} to follow every improvement.") or
-               "responses" in x or x.startswith("Coalition") for x in parts["limits"])
+               "responses" in x or x.startswith("Coalition") for x in parts.limits)
     full = an.conflict_analysis(c, sq, full=True)
-    assert not any(r.truncated for r in full["status_quo_analysis"].values())
-    assert not any(x.startswith("Status-quo") for x in full["limits"])
+    assert not any(r.truncated for r in full.status_quo_analysis.values())
+    assert not any(x.startswith("Status-quo") for x in full.limits)
 
 
 def test_json_lists_of_coalition_improvements_are_bounded(monkeypatch):
-    from detente.stability.scenario import stability_to_dict
+    from dataclasses import replace
+
+    from detente.stability.scenario import StabilityRun, stability_to_dict
 
     c = _random(8, seed=2)
     r = stability_solve(c)
     parts = an.conflict_analysis(c, None, result=r)
-    run = {"source": "x", "title": "x", "options": [], "owners": [], "status_quo": None,
-           "result": r, **parts}
+    run = StabilityRun(result=r, options=(), status_quo=None, title="x", source="x", owners=(),
+                       engine=c, sanction_rule="textbook", coalitions=parts.coalitions,
+                       limits=parts.limits, full=parts.full)
     d = stability_to_dict(run)
     total = sum(len(v) for per in d["coalitions"]["improvements"].values() for v in per.values())
-    assert total == sum(per.pairs for per in parts["coalitions"].improvements.values()) > 0
+    assert total == sum(per.pairs for per in parts.coalitions.improvements.values()) > 0
     assert d["limits"] == []
     monkeypatch.setattr(an, "MAX_JSON_IMPROVEMENTS", total - 1)
     d = stability_to_dict(run)
@@ -268,9 +271,8 @@ def test_json_lists_of_coalition_improvements_are_bounded(monkeypatch):
     assert listed <= nash
     (line,) = d["limits"]
     assert d["coalitions"]["improvements_listed_from"] in line and "--full" in line
-    assert d["coalitions"]["equilibria"] == parts["coalitions"].to_dict()["equilibria"]
-    run["full"] = True
-    assert stability_to_dict(run)["limits"] == []
+    assert d["coalitions"]["equilibria"] == parts.coalitions.to_dict()["equilibria"]
+    assert stability_to_dict(replace(run, full=True))["limits"] == []
 
 
 def test_65536_states_are_analysed_by_default():

@@ -31,6 +31,10 @@ PUBLIC_API = (
     "src/detente/analysis/__init__.py",
     "src/detente/analysis/result.py",
     "src/detente/analysis/pipeline.py",
+    # the conflict section's stability analysis, as Analysis.stability and `detente stability`
+    "src/detente/stability/run.py",
+    "src/detente/stability/analysis.py",
+    "src/detente/stability/scenario.py",
     "src/detente/forecast/params.py",
     "src/detente/certainty.py",
 )

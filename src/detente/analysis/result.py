@@ -9,7 +9,6 @@ results, and reading one raises :class:`StreamedRunError` instead of handing out
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,7 @@ from ..scenario.draws import Draws
 from ..scenario.schema import Scenario
 from ..sensitivity import SensitivityResult
 from ..stability import StabilityResult
-from ..stability.scenario import stability_to_dict
+from ..stability.run import StabilityRun, stability_to_dict
 from ..timeline import TableTimeline
 from .summary import ensemble, summarise
 
@@ -75,32 +74,54 @@ class ConflictStability:
     (:func:`detente.stability.scenario.analyse_scenario`: every concept, the status quo,
     coalitions).
 
-    ``result``: the :class:`~detente.stability.StabilityResult` (equilibria per concept);
-    ``options``: the option ids in state-vector order; ``status_quo``: its vector;
-    ``record``: the stability module's own record of the analysis, which its functions and the
-    report's stability sections read.
+    ``run``: the stability module's own record of the analysis
+    (:class:`~detente.stability.run.StabilityRun`), which the report's stability sections read;
+    ``result`` (the :class:`~detente.stability.StabilityResult`: equilibria per concept),
+    ``options`` (the option ids in state-vector order), ``status_quo`` (its vector), ``title``,
+    ``source`` and ``sanction_rule`` read it.
     """
 
-    result: StabilityResult
-    options: tuple[str, ...]
-    status_quo: str | None
-    title: str
-    source: str
-    sanction_rule: str
-    record: Mapping[str, Any] = field(repr=False)
+    run: StabilityRun
 
     @classmethod
-    def of(cls, record: Mapping[str, Any]) -> ConflictStability:
-        """The record of :func:`~detente.stability.scenario.analyse_scenario`, typed."""
-        return cls(result=record["result"], options=tuple(record["options"]),
-                   status_quo=record["status_quo"], title=record["title"],
-                   source=record["source"], sanction_rule=record["sanction_rule"],
-                   record=record)
+    def of(cls, run: StabilityRun) -> ConflictStability:
+        """The record of :func:`~detente.stability.scenario.analyse_scenario`."""
+        return cls(run)
+
+    @property
+    def result(self) -> StabilityResult:
+        """The stability of every state (equilibria per concept)."""
+        return self.run.result
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The option ids, in state-vector order."""
+        return self.run.options
+
+    @property
+    def status_quo(self) -> str | None:
+        """The status quo's vector."""
+        return self.run.status_quo
+
+    @property
+    def title(self) -> str:
+        """The scenario's title."""
+        return self.run.title
+
+    @property
+    def source(self) -> str:
+        """Where the conflict came from (the scenario's id)."""
+        return self.run.source
+
+    @property
+    def sanction_rule(self) -> str:
+        """How opponents may sanction (``textbook`` or ``gmcrplus``)."""
+        return self.run.sanction_rule
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (:func:`~detente.stability.scenario.stability_to_dict`) without its
+        """The JSON form (:func:`~detente.stability.run.stability_to_dict`) without its
         timing: the same scenario and seed give the same JSON."""
-        return {k: v for k, v in stability_to_dict(dict(self.record)).items() if k != "seconds"}
+        return {k: v for k, v in stability_to_dict(self.run).items() if k != "seconds"}
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -45,10 +46,12 @@ def stability(
     equilibria of the conflict."""
     from ..stability.concepts import ALL_CONCEPTS, CONCEPTS
     from ..stability.export import EXPORT_FORMATS
+    from ..stability.run import SanctionRule
     from ..stability.scenario import conflict_stability, export_run_graph, stability_to_dict
 
     if sanction_rule not in ("textbook", "gmcrplus"):
         raise typer.BadParameter("use 'textbook' or 'gmcrplus'", param_hint="--sanction-rule")
+    rule: SanctionRule = "gmcrplus" if sanction_rule == "gmcrplus" else "textbook"
     chosen = CONCEPTS
     if concepts is not None:
         chosen = ALL_CONCEPTS if concepts.strip().lower() == "all" else tuple(
@@ -62,18 +65,18 @@ def stability(
     if export_graph is not None and export_graph.suffix.lower() not in EXPORT_FORMATS:
         raise typer.BadParameter(f"the file must end in {' or '.join(EXPORT_FORMATS)}",
                                  param_hint="--export-graph")
-    run_ = conflict_stability(file, sanction_rule=sanction_rule, full=full, concepts=chosen)
+    run_ = conflict_stability(file, sanction_rule=rule, full=full, concepts=chosen)
     if inverse is not None:
         from ..stability.inverse import inverse_solve
 
         try:
-            run_["inverse"] = {c: inverse_solve(run_["engine"], inverse.strip(), c,
-                                                sanction_rule=sanction_rule)  # type: ignore[arg-type]
-                               for c in run_["result"].concepts}
+            run_ = replace(run_, inverse={
+                c: inverse_solve(run_.engine, inverse.strip(), c, sanction_rule=rule)
+                for c in run_.result.concepts})
         except ValueError as e:
             raise typer.BadParameter(str(e), param_hint="--inverse") from None
     if export_graph is not None:
-        run_["exported"] = str(export_run_graph(run_, export_graph))
+        run_ = replace(run_, exported=str(export_run_graph(run_, export_graph)))
 
     def render(con: Console) -> None:
         from ..report.stability import render_stability

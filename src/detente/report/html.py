@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from .html_sections import _num, _pct_interval, _range, _share
 from .process import HTML_MONTHS, MEASURES, process_view
 from .tables import _v as _stat  # the median with its 5–95% range, as in the terminal
 from .terminal import _pct
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..stability.run import StabilityRun
 
 __all__ = ["ReportError", "check_report_extra", "render_html", "write_report"]
 
@@ -212,12 +215,13 @@ def _provenance(analysis: Analysis) -> list[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------------------------ document
-def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) -> str:
+def render_html(analysis: Analysis, *, stability: StabilityRun | None = None) -> str:
     """The report as one self-contained HTML document (a string).
 
     ``stability`` is the result of :func:`~detente.stability.scenario.conflict_stability` for
-    the same scenario; without it, the analysis's own (``Analysis.stability``). Raises :class:`~detente.errors.DetenteError` when the optional
-    extra ``detente[report]`` is not installed.
+    the same scenario (a :class:`~detente.stability.run.StabilityRun`); without it, the
+    analysis's own (``Analysis.stability``). Raises :class:`~detente.errors.DetenteError` when
+    the optional extra ``detente[report]`` is not installed.
     """
     jinja2, _ = _require()
     from markupsafe import Markup
@@ -248,7 +252,7 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
     for iss, view in zip(issues, hr.rounds_view(analysis, data)):
         iss["rounds"] = view
     run = stability if stability is not None else (
-        None if analysis.stability is None else dict(analysis.stability.record))
+        None if analysis.stability is None else analysis.stability.run)
     if run is None and s.conflict is not None:  # an Analysis made before it kept its own
         run = hs.stability_run(s)
     graph = hg.stability_graph(run) if run is not None else None
@@ -289,7 +293,7 @@ def render_html(analysis: Analysis, *, stability: dict[str, Any] | None = None) 
 
 
 def write_report(analysis: Analysis, path: str | os.PathLike[str], *,
-                 stability: dict[str, Any] | None = None) -> Path:
+                 stability: StabilityRun | None = None) -> Path:
     """Write :func:`render_html`'s document to ``path`` atomically (a temporary file in the
     same folder, then :func:`os.replace`): a reader never sees half a report, and a failure
     leaves any earlier report in place. Returns the path."""

@@ -13,11 +13,14 @@ improvements among them as arrows coloured by the decision maker who moves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .html_charts import COLOURS, Charts, _esc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..stability.run import StabilityRun
 
 __all__ = ["MAX_GRAPH_NODES", "frontier_chart", "frontiers", "stability_graph",
            "stability_graph_chart"]
@@ -128,7 +131,7 @@ def _changed(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(_taken(a), _taken(b)))
 
 
-def stability_graph(run: dict[str, Any]) -> dict[str, Any] | None:
+def stability_graph(run: StabilityRun) -> dict[str, Any]:
     """The states that matter and the unilateral improvements among them (≤ 16 states).
 
     The status quo, the states unilateral improvements reach from it, then the equilibria
@@ -139,9 +142,7 @@ def stability_graph(run: dict[str, Any]) -> dict[str, Any] | None:
     from ..stability.graph import unilateral_improvements
     from .stability import _NAMES
 
-    engine, r, opts, sq = run.get("engine"), run["result"], run["options"], run["status_quo"]
-    if engine is None:
-        return None
+    engine, r, opts, sq = run.engine, run.result, run.options, run.status_quo
     concepts = list(r.concepts)
     eqs = {c: set(r.equilibria(c)) for c in concepts}
     names = list(r.states)
@@ -154,7 +155,7 @@ def stability_graph(run: dict[str, Any]) -> dict[str, Any] | None:
         return [(dm, names[int(j)]) for dm, g in zip(dms, graphs) for j in g.targets(i)]
 
     reach: list[str] = []
-    sqa = (run.get("status_quo_analysis") or {}).get("nash")
+    sqa = run.status_quo_analysis.get("nash")
     if sq is not None and sq in at:
         reach = [sq] + [t for _, t in out_of(sq)]
         if sqa is not None:

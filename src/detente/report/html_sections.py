@@ -6,7 +6,7 @@ its 95% interval in brackets).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,9 @@ from ..analysis import Analysis
 from .tables import _v as _stat  # the median with its 5–95% range, as in the terminal
 from .tables import holding_sentences, linkage_sentence
 from .terminal import _pct
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..stability.run import StabilityRun
 
 __all__ = ["stability_run", "stability_view", "tables_view", "timeline_rows", "timelines_view"]
 
@@ -141,7 +144,7 @@ def tables_view(analysis: Analysis, data: dict[str, Any], many: bool,
     return out
 
 
-def stability_run(scenario: Any) -> dict[str, Any]:
+def stability_run(scenario: Any) -> StabilityRun:
     """The scenario's stability analysis (:func:`detente.stability.scenario.analyse_scenario`),
     for a report made without an :class:`~detente.analysis.Analysis` that carries it."""
     from ..stability.scenario import analyse_scenario
@@ -149,7 +152,7 @@ def stability_run(scenario: Any) -> dict[str, Any]:
     return analyse_scenario(scenario)
 
 
-def stability_view(analysis: Analysis, run: dict[str, Any] | None) -> dict[str, Any] | None:
+def stability_view(analysis: Analysis, run: StabilityRun | None) -> dict[str, Any] | None:
     from ..scenario.conflict import describe_state
     from .stability import _NAMES
 
@@ -158,7 +161,7 @@ def stability_view(analysis: Analysis, run: dict[str, Any] | None) -> dict[str, 
         if s.conflict is None:
             return None
         run = stability_run(s)
-    r, opts, sq = run["result"], run["options"], run["status_quo"]
+    r, opts, sq = run.result, run.options, run.status_quo
     concepts = list(r.concepts)
     eqs = {c: set(r.equilibria(c)) for c in concepts}
     order = {st: i for i, st in enumerate(r.states)}
@@ -170,7 +173,7 @@ def stability_view(analysis: Analysis, run: dict[str, Any] | None) -> dict[str, 
     out: dict[str, Any] = {
         "concepts": [{"id": c, "name": _NAMES.get(c, c), "n": len(eqs[c])} for c in concepts],
         "n_states": len(r.states), "rows": rows, "more": max(0, len(states) - len(rows)),
-        "options": [{"id": o, "owner": w} for o, w in zip(opts, run["owners"])],
+        "options": [{"id": o, "owner": w} for o, w in zip(opts, run.owners)],
         "dms": [{"dm": dm, "stable": [len(r.stable_states(c, i)) for c in concepts]}
                 for i, dm in enumerate(r.decision_makers)],
         "sanction_rule": r.sanction_rule, "status_quo": None, "why": [], "moves": [],
@@ -179,8 +182,8 @@ def stability_view(analysis: Analysis, run: dict[str, Any] | None) -> dict[str, 
         where = [_NAMES.get(c, c).split(" ")[0] for c in concepts if sq in eqs[c]]
         out["status_quo"] = {"state": sq, "words": describe_state(opts, sq),
                              "where": ", ".join(where) if where else "no concept"}
-    out["why"] = [e.text().splitlines()[0] for e in (run.get("explanations") or {}).get("gmr", [])]
-    for concept, res in (run.get("status_quo_analysis") or {}).items():
+    out["why"] = [e.text().splitlines()[0] for e in run.explanations.get("gmr", ())]
+    for concept, res in run.status_quo_analysis.items():
         if concept not in ("nash", "gmr"):
             continue
         label = _NAMES[concept].split(" ")[0]
@@ -193,7 +196,7 @@ def stability_view(analysis: Analysis, run: dict[str, Any] | None) -> dict[str, 
                     + (" (search truncated)" if res.truncated else "") + ".",
             "paths": [f"to {eq} ({describe_state(opts, eq)}): {p}" for eq, p in
                       zip([e for e in res.equilibria if e != res.status_quo], paths)]})
-    co = run.get("coalitions")
+    co = run.coalitions
     if co is not None:
         for concept in ("nash", "gmr"):
             eq = co.equilibria(concept)

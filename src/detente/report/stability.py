@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from ..scenario.conflict import describe_state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..stability.run import StabilityRun
 
 __all__ = ["render_stability"]
 
@@ -18,15 +21,15 @@ _NAMES = {"nash": "Nash", "gmr": "GMR (general metarationality)",
           "seqsim": "SEQ+SIM (sequential or simultaneous stability)"}
 
 
-def render_stability(run: dict[str, Any], console: Console) -> None:
+def render_stability(run: StabilityRun, console: Console) -> None:
     """Per concept: the equilibria (vector and the options taken) and each DM's stable states."""
-    r = run["result"]
-    opts = run["options"]
-    sq = run["status_quo"]
-    console.print(f"[bold]{run['title']}[/bold]  ({run['source']})", markup=True)
+    r = run.result
+    opts = run.options
+    sq = run.status_quo
+    console.print(f"[bold]{run.title}[/bold]  ({run.source})", markup=True)
     console.print(f"detente {r.version} · GMCR stability · sanction rule {r.sanction_rule} · "
                   f"{len(r.states)} feasible states · {r.seconds * 1000:.0f} ms", markup=False)
-    owners = ", ".join(f"{i + 1} {o} ({w})" for i, (o, w) in enumerate(zip(opts, run["owners"])))
+    owners = ", ".join(f"{i + 1} {o} ({w})" for i, (o, w) in enumerate(zip(opts, run.owners)))
     console.print(f"Options (vector order): {owners}", markup=False)
     if sq is not None:
         console.print(f"Status quo: {sq} — {describe_state(opts, sq)}", markup=False)
@@ -66,26 +69,26 @@ def render_stability(run: dict[str, Any], console: Console) -> None:
                       "time from the same state (Fraser & Hipel 1984; GMCR II, GMCR+); SEQ+SIM: "
                       "stable under SEQ or SIM.", markup=False, soft_wrap=True)
     _render_status_quo(run, console)
-    for c, inv in (run.get("inverse") or {}).items():
+    for c, inv in run.inverse.items():
         console.print()
         console.print(f"[bold]Inverse GMCR[/bold] ({_NAMES.get(c, c).split(' ')[0]})")
         console.print(inv.text(), markup=False, soft_wrap=True)
-    if run.get("exported"):
+    if run.exported:
         console.print()
-        console.print(f"State graph written to {run['exported']}", markup=False)
+        console.print(f"State graph written to {run.exported}", markup=False)
 
 
-def _render_status_quo(run: dict[str, Any], console: Console) -> None:
+def _render_status_quo(run: StabilityRun, console: Console) -> None:
     """Why the status quo holds, where unilateral improvements lead, and coalitions."""
-    opts = run["options"]
-    exps = run.get("explanations") or {}
+    opts = run.options
+    exps = run.explanations
     if "gmr" in exps:
         console.print()
         console.print("[bold]Why the status quo holds or not[/bold] (GMR; the JSON has every "
                       "sanction and Nash too)")
         for e in exps["gmr"]:
             console.print("  " + e.text().splitlines()[0], markup=False)
-    sqa = run.get("status_quo_analysis") or {}
+    sqa = run.status_quo_analysis
     for concept in ("nash", "gmr"):
         res = sqa.get(concept)
         if res is None:
@@ -100,17 +103,17 @@ def _render_status_quo(run: dict[str, Any], console: Console) -> None:
         for eq in others[:3]:
             steps = "; ".join(f"{dm}: {a} → {b}" for dm, a, b in res.paths.get(eq, []))
             console.print(f"  to {eq} ({describe_state(opts, eq)}): {steps}", markup=False)
-    co = run.get("coalitions")
+    co = run.coalitions
     if co is not None:
         console.print()
         for concept in ("nash", "gmr"):
-            eq = co.equilibria(concept)
+            ceq = co.equilibria(concept)
             label = _NAMES[concept].split(" ")[0]
-            shown = "; ".join(f"{s} ({describe_state(opts, s)})" for s in eq[:4])
+            shown = "; ".join(f"{s} ({describe_state(opts, s)})" for s in ceq[:4])
             console.print(f"Coalition {label} equilibria (Kilgour et al. 2001): "
-                          + (shown if eq else "none")
-                          + (f" … (+{len(eq) - 4})" if len(eq) > 4 else ""), markup=False)
-    limits = list(run.get("limits") or ())
+                          + (shown if ceq else "none")
+                          + (f" … (+{len(ceq) - 4})" if len(ceq) > 4 else ""), markup=False)
+    limits = list(run.limits)
     if limits:
         console.print()
         for line in limits:

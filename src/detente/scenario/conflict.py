@@ -48,7 +48,7 @@ class ConflictOption(Cited):
                     "cannot be taken again. Implies reversible: false.")
 
     @property
-    def reversibility(self) -> str:
+    def reversibility(self) -> Literal["both", "fwd", "back"]:
         if self.irreversible == "backward":
             return "back"
         if self.irreversible == "forward" or not self.reversible:

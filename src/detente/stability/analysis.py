@@ -25,24 +25,25 @@ command-line flag that runs it in full (``full=True`` here):
 ...     "decision_makers": [{"name": "A", "priorities": ["-Y", "N-"]},
 ...                         {"name": "B", "priorities": ["Y-", "-N"]}]})
 >>> parts = conflict_analysis(pd, "YY")
->>> parts["status_quo_analysis"]["nash"].equilibria, parts["limits"]
-(('NN',), [])
+>>> parts.status_quo_analysis["nash"].equilibria, parts.limits
+(('NN',), ())
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
-
-import numpy as np
 
 from .coalitions import CoalitionResult, coalition_cost, coalition_solve
 from .concepts import StabilityResult
-from .explain import explain
+from .explain import Explanation, explain
 from .model import Conflict
-from .status_quo import status_quo_solve
+from .status_quo import StatusQuoResult, status_quo_solve
 
 __all__ = ["FULL_FLAG", "MAX_COALITION_WORDS", "MAX_COALITION_WORK", "MAX_JSON_IMPROVEMENTS",
-           "MAX_RESPONSES", "MAX_STATUS_QUO_STATES", "coalitions_to_dict", "conflict_analysis"]
+           "MAX_RESPONSES", "MAX_STATUS_QUO_STATES", "ConflictAnalysis", "coalitions_to_dict",
+           "conflict_analysis"]
 
 FULL_FLAG = "--full"
 """The flag of ``detente stability`` that lifts every bound below."""
@@ -56,33 +57,51 @@ MAX_JSON_IMPROVEMENTS = 20_000
 _WORDS_PER_SECOND = 5e8  # coalition analysis on the benchmark machine (2 cores), for the message
 
 
+@dataclass(frozen=True, eq=False)
+class ConflictAnalysis:
+    """What :func:`conflict_analysis` found beyond the stability of every state.
+
+    ``explanations``: per concept (``nash``, ``gmr``), one
+    :class:`~detente.stability.explain.Explanation` per DM of why the status quo is (un)stable
+    for it; ``status_quo_analysis``: per concept, where unilateral improvements lead from the
+    status quo (:class:`~detente.stability.status_quo.StatusQuoResult`); both empty without a
+    status quo. ``coalitions``: coalition stability (None with two DMs, or when skipped);
+    ``limits``: what was bounded, one sentence each; ``full``: nothing was bounded.
+    """
+
+    explanations: Mapping[str, tuple[Explanation, ...]] = field(default_factory=dict,
+                                                                repr=False)
+    status_quo_analysis: Mapping[str, StatusQuoResult] = field(default_factory=dict, repr=False)
+    coalitions: CoalitionResult | None = field(default=None, repr=False)
+    limits: tuple[str, ...] = ()
+    full: bool = False
+
+
 def conflict_analysis(engine: Conflict, status_quo: str | None,
                       sanction_rule: Literal["textbook", "gmcrplus"] = "textbook", *,
                       full: bool = False, result: StabilityResult | None = None
-                      ) -> dict[str, Any]:
+                      ) -> ConflictAnalysis:
     """Why the status quo is (un)stable for each DM (Nash and GMR), where unilateral
-    improvements lead from it, and coalition stability (conflicts of three or more DMs).
-
-    Returns ``{"explanations": {concept: [Explanation per DM]}, "status_quo_analysis":
-    {concept: StatusQuoResult}, "coalitions": CoalitionResult | None, "limits": [str],
-    "full": bool}``. ``result``: the conflict's stability with ``sanction_rule``, if already
-    computed (the status-quo search reuses its equilibria)."""
+    improvements lead from it, and coalition stability (conflicts of three or more DMs), as a
+    :class:`ConflictAnalysis`. ``result``: the conflict's stability with ``sanction_rule``, if
+    already computed (the status-quo search reuses its equilibria)."""
     limits: list[str] = []
-    out: dict[str, Any] = {"explanations": {}, "status_quo_analysis": {}, "coalitions": None,
-                           "limits": limits, "full": full}
+    explanations: dict[str, tuple[Explanation, ...]] = {}
+    sqa: dict[str, StatusQuoResult] = {}
+    coalitions: CoalitionResult | None = None
     if status_quo is not None:
         cut = 0
         for concept in ("nash", "gmr"):
-            exps = [explain(engine, status_quo, dm, concept, sanction_rule=sanction_rule,
-                            max_responses=None if full else MAX_RESPONSES)
-                    for dm in engine.decision_makers]
-            out["explanations"][concept] = exps
+            exps = tuple(explain(engine, status_quo, dm, concept, sanction_rule=sanction_rule,
+                                 max_responses=None if full else MAX_RESPONSES)
+                         for dm in engine.decision_makers)
+            explanations[concept] = exps
             cut += sum(d["responses_total"] > len(d["responses"])
                        for e in exps for d in e.improvements)
-            out["status_quo_analysis"][concept] = status_quo_solve(
+            sqa[concept] = status_quo_solve(
                 engine, status_quo, concept, sanction_rule=sanction_rule,
                 max_states=None if full else MAX_STATUS_QUO_STATES, result=result)
-        if any(r.truncated for r in out["status_quo_analysis"].values()):
+        if any(r.truncated for r in sqa.values()):
             limits.append(
                 f"Status-quo search truncated: it stopped adding states at "
                 f"{MAX_STATUS_QUO_STATES:,} of {engine.n_states:,}, so equilibria further away "
@@ -95,14 +114,14 @@ def conflict_analysis(engine: Conflict, status_quo: str | None,
     if len(engine.decision_makers) > 2:
         held, work = coalition_cost(engine)
         if full or (work <= MAX_COALITION_WORK and held <= MAX_COALITION_WORDS):
-            out["coalitions"] = coalition_solve(engine)
+            coalitions = coalition_solve(engine)
         else:
             limits.append(
                 f"Coalition analysis skipped: every coalition's joint moves over "
                 f"{engine.n_states:,} states would take about "
                 f"{max(1, round(work / _WORDS_PER_SECOND)):,} s and "
                 f"{held * 8 / 2**30:.1f} GB; run with {FULL_FLAG} to analyse them anyway.")
-    return out
+    return ConflictAnalysis(explanations, sqa, coalitions, tuple(limits), full)
 
 
 def coalitions_to_dict(co: CoalitionResult, *, status_quo: str | None = None,
@@ -136,11 +155,13 @@ def coalitions_to_dict(co: CoalitionResult, *, status_quo: str | None = None,
 
 def _count(per: Any, states: list[str]) -> int:
     if hasattr(per, "count"):
-        return per.count(states)
+        return int(per.count(states))
     return sum(len(per.get(s, ())) for s in states)
 
 
 def _pairs(co: CoalitionResult) -> int:
-    return int(np.sum([getattr(per, "pairs", None) if getattr(per, "pairs", None) is not None
-                       else sum(len(v) for v in per.values())
-                       for per in co.improvements.values()], dtype=np.int64))
+    total = 0
+    for per in co.improvements.values():
+        pairs = getattr(per, "pairs", None)
+        total += int(pairs) if pairs is not None else sum(len(v) for v in per.values())
+    return total

@@ -10,25 +10,28 @@ per run and keeps the record as ``Analysis.stability``; ``detente stability FILE
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DetenteError
-from .analysis import coalitions_to_dict, conflict_analysis
+from .analysis import conflict_analysis
 from .concepts import CONCEPTS, stability_solve
-from .conditions import All, AnyOf, Lit, Not
+from .conditions import All, AnyOf, Condition, Lit, Not
 from .model import Conflict as Engine
 from .model import Option, Preference, parse_state
+from .run import SanctionRule, StabilityRun, stability_to_dict
 
 if TYPE_CHECKING:  # pragma: no cover  (a .gmcr file needs no scenario schema: a lighter start)
     from ..scenario.conflict import Conflict
     from ..scenario.schema import Scenario
 
-__all__ = ["NoConflictError", "analyse_scenario", "conflict_stability", "export_run_graph",
-           "stability_to_dict", "to_engine"]
+__all__ = ["NoConflictError", "StabilityRun", "analyse_scenario", "conflict_stability",
+           "export_run_graph", "stability_to_dict", "to_engine"]
 
 
-def _to_condition(node: tuple, index: dict[str, int]):
+def _to_condition(node: tuple[Any, ...], index: Mapping[str, int]) -> Condition:
     if node[0] == "opt":
         return Lit(index[node[1]], True)
     if node[0] == "not":
@@ -38,7 +41,7 @@ def _to_condition(node: tuple, index: dict[str, int]):
 
 
 # --------------------------------------------------------------------------- conversion
-def to_engine(section: Conflict, name: str = ""):
+def to_engine(section: Conflict, name: str = "") -> Engine:
     """The stability engine's :class:`detente.stability.Conflict` for a validated section.
 
     Options keep the section's order (option ``i`` is character ``i`` of a state's vector) and
@@ -77,19 +80,18 @@ class NoConflictError(DetenteError):
             "docs/reference/scenario-format.md and docs/explanation/stability.md")
 
 
-def conflict_stability(path: Any, *, sanction_rule: str = "textbook",
+def conflict_stability(path: str | PathLike[str], *, sanction_rule: SanctionRule = "textbook",
                        full: bool = False, concepts: Sequence[str] = CONCEPTS
-                       ) -> dict[str, Any]:
+                       ) -> StabilityRun:
     """Load a scenario with a ``conflict`` section (or a GMCR+ ``.gmcr`` file) and compute the
-    stability of every state: the :class:`~detente.stability.StabilityResult` under
-    ``"result"``, with ``"options"`` (ids, in vector order), ``"status_quo"`` (a vector, or
-    None for ``.gmcr`` files), ``"title"`` and ``"source"``, and the status-quo and coalition
-    analyses with ``"limits"`` (what was bounded, one sentence each;
+    stability of every state, as a :class:`~detente.stability.run.StabilityRun`: the
+    :class:`~detente.stability.StabilityResult` (``result``), the options (ids, in vector
+    order), the status quo (a vector, or None for ``.gmcr`` files), title and source, and the
+    status-quo and coalition analyses with ``limits`` (what was bounded, one sentence each;
     :mod:`detente.stability.analysis`; ``full=True`` bounds nothing). ``concepts``: any of
     :data:`~detente.stability.concepts.ALL_CONCEPTS` (SIM and SEQ+SIM on request). Raises
     :class:`~detente.errors.ScenarioError` for invalid input."""
     import importlib.util
-    from pathlib import Path
 
     from ..errors import Problem, ScenarioError
     from ..scenario.load import load_scenario
@@ -115,9 +117,9 @@ def conflict_stability(path: Any, *, sanction_rule: str = "textbook",
     return _run(engine, options, status_quo, title, file, sanction_rule, full, concepts)
 
 
-def analyse_scenario(scenario: Scenario, *, sanction_rule: str = "textbook", full: bool = False,
-                     source: str | None = None, concepts: Sequence[str] = CONCEPTS
-                     ) -> dict[str, Any]:
+def analyse_scenario(scenario: Scenario, *, sanction_rule: SanctionRule = "textbook",
+                     full: bool = False, source: str | None = None,
+                     concepts: Sequence[str] = CONCEPTS) -> StabilityRun:
     """The stability analysis of a validated scenario's ``conflict`` section (what
     :func:`detente.analyze` keeps as ``Analysis.stability``); the same record as
     :func:`conflict_stability`."""
@@ -129,55 +131,22 @@ def analyse_scenario(scenario: Scenario, *, sanction_rule: str = "textbook", ful
                 sanction_rule, full, concepts)
 
 
-def _run(engine: Engine, options: list[str], status_quo: str | None, title: str, source: str,
-         sanction_rule: str, full: bool, concepts: Sequence[str] = CONCEPTS) -> dict[str, Any]:
-    result = stability_solve(engine, sanction_rule=sanction_rule,  # type: ignore[arg-type]
-                             concepts=concepts)
-    run = {"result": result, "options": options, "status_quo": status_quo, "title": title,
-           "source": source, "owners": [o.owner for o in engine.options], "engine": engine,
-           "sanction_rule": sanction_rule}
-    run.update(_status_quo_parts(engine, status_quo, sanction_rule, full=full, result=result))
-    return run
+def _run(engine: Engine, options: Sequence[str], status_quo: str | None, title: str,
+         source: str, sanction_rule: SanctionRule, full: bool,
+         concepts: Sequence[str] = CONCEPTS) -> StabilityRun:
+    result = stability_solve(engine, sanction_rule=sanction_rule, concepts=concepts)
+    # why the status quo is (un)stable for each DM, where unilateral improvements lead from it,
+    # and coalition stability, bounded unless ``full``
+    parts = conflict_analysis(engine, status_quo, sanction_rule, full=full, result=result)
+    return StabilityRun(
+        result=result, options=tuple(options), status_quo=status_quo, title=title,
+        source=source, owners=tuple(o.owner for o in engine.options), engine=engine,
+        sanction_rule=sanction_rule, explanations=parts.explanations,
+        status_quo_analysis=parts.status_quo_analysis, coalitions=parts.coalitions,
+        limits=parts.limits, full=parts.full)
 
 
-def _status_quo_parts(engine: Any, status_quo: str | None, sanction_rule: str, *,
-                      full: bool = False, result: Any = None) -> dict[str, Any]:
-    """Why the status quo is (un)stable for each DM, where unilateral improvements lead from it,
-    and coalition stability, bounded unless ``full``
-    (:func:`detente.stability.analysis.conflict_analysis`)."""
-    return conflict_analysis(engine, status_quo, sanction_rule,  # type: ignore[arg-type]
-                             full=full, result=result)
-
-
-def stability_to_dict(run: dict[str, Any]) -> dict[str, Any]:
-    """The JSON form of :func:`conflict_stability`'s result (states named by option vectors)."""
-    out = {"source": run["source"], "title": run["title"], "options": run["options"],
-           "owners": run["owners"], "status_quo": run["status_quo"],
-           **run["result"].to_dict()}
-    out["status_quo_explanations"] = {
-        c: [e.to_dict() | {"text": e.text()} for e in exps]
-        for c, exps in run.get("explanations", {}).items()}
-    out["status_quo_analysis"] = {c: r.to_dict() for c, r in
-                                  run.get("status_quo_analysis", {}).items()}
-    limits = list(run.get("limits", ()))
-    co = run.get("coalitions")
-    out["coalitions"] = None
-    if co is not None:
-        r = run["result"]
-        nash = r.equilibria("nash") if "nash" in r.stable else ()
-        out["coalitions"], line = coalitions_to_dict(
-            co, status_quo=run["status_quo"], nash=nash, full=run.get("full", False))
-        if line:
-            limits.append(line)
-    out["limits"] = limits
-    if run.get("inverse"):
-        out["inverse"] = {c: r.to_dict() for c, r in run["inverse"].items()}
-    if run.get("exported"):
-        out["exported_graph"] = run["exported"]
-    return out
-
-
-def export_run_graph(run: dict[str, Any], path: Any) -> Any:
+def export_run_graph(run: StabilityRun, path: str | PathLike[str]) -> Path:
     """Write the state graph of :func:`conflict_stability`'s result to ``path`` (``.graphml`` or
     ``.json``, :mod:`detente.stability.export`), with the status quo's evolution under every
     computed concept (bounded as the command's own search unless the run was ``full``)."""
@@ -185,14 +154,14 @@ def export_run_graph(run: dict[str, Any], path: Any) -> Any:
     from .export import state_graph, write_graph
     from .status_quo import status_quo_solve
 
-    engine, result, sq = run["engine"], run["result"], run["status_quo"]
-    sqa = dict(run.get("status_quo_analysis") or {})
+    engine, result, sq = run.engine, run.result, run.status_quo
+    sqa = dict(run.status_quo_analysis)
     if sq is not None:
         for c in result.concepts:
             if c not in sqa:
                 sqa[c] = status_quo_solve(
-                    engine, sq, c, sanction_rule=result.sanction_rule, result=result,
-                    max_states=None if run.get("full") else MAX_STATUS_QUO_STATES)
+                    engine, sq, c, sanction_rule=run.sanction_rule, result=result,
+                    max_states=None if run.full else MAX_STATUS_QUO_STATES)
     graph = state_graph(engine, result, status_quo=sq, status_quo_analysis=sqa or None,
-                        option_names=run["options"])
-    return write_graph(graph, path)
+                        option_names=list(run.options))
+    return write_graph(graph, Path(path))
