@@ -111,3 +111,19 @@ def test_results_are_typed_records(flagship):
     assert 0.0 <= ts.holding_deal.exists <= 1.0
     assert sum(ts.holding_deal.avoided_vetoes.values()) == pytest.approx(ts.holding_deal.exists)
     assert json.dumps(ts.to_dict()) == json.dumps(a.to_dict()["tables"][tid])
+
+
+def test_a_run_pickles_whole():
+    """A notebook can save a run (pickle, joblib) and read it back: every record in it,
+    the conflict's coalition analysis included, is picklable."""
+    import pickle
+
+    from detente import analyze, load_scenario
+
+    from .conftest import SCENARIOS
+
+    a = analyze(load_scenario(SCENARIOS / "ukraine-2025-02.yaml"), draws=40, seed=2,
+                sensitivity=False)
+    b = pickle.loads(pickle.dumps(a))
+    assert b.to_dict() == a.to_dict()
+    assert b.stability is not None and b.stability.run.coalitions is not None

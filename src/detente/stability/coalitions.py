@@ -45,6 +45,7 @@ breadth-first search over (state, last mover)) gives the move sequences themselv
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,6 +161,23 @@ def coalition_cost(conflict: Conflict, coalitions: Sequence[Sequence[str | int]]
     return held, work
 
 
+def _graph_targets(g: MoveGraph, s: int) -> list[int]:
+    """One DM's improvements from state s (sorted state indices)."""
+    return sorted(g.targets(s).tolist())
+
+
+def _graph_count(g: MoveGraph, rows: np.ndarray) -> int:
+    """How many improvements one DM has from the states ``rows`` in all."""
+    return int((g.indptr[rows + 1] - g.indptr[rows]).sum())
+
+
+def _coalition_count(cm: _CoalitionMoves, rows: np.ndarray) -> int:
+    """How many joint improvements a coalition has from the states ``rows`` in all."""
+    step = max(1, _WORDS // cm.w)
+    return sum(_popcount(cm.improvements(rows[lo:lo + step]))
+               for lo in range(0, rows.size, step))
+
+
 class _Improvements(Mapping):
     """{state name: [improved state names]} of one coalition, for states that have any,
     computed when asked."""
@@ -234,12 +252,8 @@ def coalition_solve(conflict: Conflict, coalitions: Sequence[Sequence[str | int]
             dm_nash[i] &= nash_h
             dm_gmr[i] &= gmr_h
             pairs = g.n_edges
-
-            def get(s: int, g: MoveGraph = g) -> list[int]:
-                return sorted(g.targets(s).tolist())
-
-            def count(rows: np.ndarray, g: MoveGraph = g) -> int:
-                return int((g.indptr[rows + 1] - g.indptr[rows]).sum())
+            get = functools.partial(_graph_targets, g)
+            count = functools.partial(_graph_count, g)
         else:
             cm = _CoalitionMoves(conflict, h, moves, m)
             nash_h = np.ones(n, dtype=bool)
@@ -266,11 +280,7 @@ def coalition_solve(conflict: Conflict, coalitions: Sequence[Sequence[str | int]
             for i in h:
                 dm_nash[i] &= nash_h
             get = cm.decode
-
-            def count(rows: np.ndarray, cm: _CoalitionMoves = cm) -> int:
-                step = max(1, _WORDS // cm.w)
-                return sum(_popcount(cm.improvements(rows[lo:lo + step]))
-                           for lo in range(0, rows.size, step))
+            count = functools.partial(_coalition_count, cm)
         if h in coals:
             nash_h.setflags(write=False)
             gmr_h.setflags(write=False)
