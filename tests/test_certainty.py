@@ -90,3 +90,14 @@ def test_cli_hint_without_the_flag(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     assert main(["analyze", str(FLAGSHIP), "-n", "200", "--seed", "3", "--no-store"]) == 0
     assert "`--why-certain` re-asks each" in capsys.readouterr().out
+
+
+def test_report_shows_the_audit(audit):
+    pytest.importorskip("jinja2")
+    from detente.report.html import render_html
+
+    run, certain = audit
+    html = render_html(run, certainty=tuple(certain.values()))
+    assert 'id="certainty"' in html and "Certain answers and what they rest on" in html
+    assert "without any veto player off us-russia" in html
+    assert 'id="certainty"' not in render_html(run)  # only when the audit was run

@@ -108,7 +108,7 @@ def analyze(
     if report_path is not None:
         from ..report.html import render_html
 
-        write_atomic(report_path, render_html(result))
+        write_atomic(report_path, render_html(result, certainty=certain))
         if json_path == "-":  # stdout carries the JSON
             _eprint(f"Report written to {report_path}")
         else:

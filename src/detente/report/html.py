@@ -34,6 +34,7 @@ from .tables import _v as _stat  # the median with its 5–95% range, as in the 
 from .terminal import _pct
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..certainty import CertainAnswer
     from ..stability.run import StabilityRun
 
 __all__ = ["ReportError", "check_report_extra", "render_html", "write_report"]
@@ -215,13 +216,30 @@ def _provenance(analysis: Analysis) -> list[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------------------------ document
-def render_html(analysis: Analysis, *, stability: StabilityRun | None = None) -> str:
+def _certainty_view(certain: tuple[CertainAnswer, ...] | None, s: Any) -> list[dict[str, Any]]:
+    """The certain answers and what each relaxation tried makes of them (moved ones first)."""
+    texts = {q.id: q.text for q in s.questions}
+    out = []
+    for c in certain or ():
+        moved = c.moved
+        rows = [{"p": _pct(r.probability), "text": r.text, "moved": r in moved}
+                for r in (*moved, *(r for r in c.tried if r not in moved))]
+        out.append({"id": c.question, "text": texts.get(c.question, c.question),
+                    "answer": _pct(c.probability), "rows": rows,
+                    "draws": next((r.draws for r in c.tried), 0)})
+    return out
+
+
+def render_html(analysis: Analysis, *, stability: StabilityRun | None = None,
+                certainty: tuple[CertainAnswer, ...] | None = None) -> str:
     """The report as one self-contained HTML document (a string).
 
     ``stability`` is the result of :func:`~detente.stability.scenario.conflict_stability` for
     the same scenario (a :class:`~detente.stability.run.StabilityRun`); without it, the
-    analysis's own (``Analysis.stability``). Raises :class:`~detente.errors.DetenteError` when
-    the optional extra ``detente[report]`` is not installed.
+    analysis's own (``Analysis.stability``). ``certainty``: the audit of the certain answers
+    (:func:`detente.certainty.certain_answers`), shown under the questions. Raises
+    :class:`~detente.errors.DetenteError` when the optional extra ``detente[report]`` is not
+    installed.
     """
     jinja2, _ = _require()
     from markupsafe import Markup
@@ -281,6 +299,7 @@ def render_html(analysis: Analysis, *, stability: StabilityRun | None = None) ->
     return template.render(
         s=s, a=analysis, many=many, questions=questions, actors=_actors(analysis, data, cites),
         defaults=hi.defaults_view(analysis, many),
+        certainty=_certainty_view(certainty, s),
         no_deal_inputs=hi.no_deal_inputs(s, cites),
         process_inputs=hi.process_inputs(s, cites) if process else [],
         issues=issues, trails=_trails(analysis), tables=tables, linkage_rows=linkage_rows,
