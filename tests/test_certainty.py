@@ -101,3 +101,10 @@ def test_report_shows_the_audit(audit):
     assert 'id="certainty"' in html and "Certain answers and what they rest on" in html
     assert "without any veto player off us-russia" in html
     assert 'id="certainty"' not in render_html(run)  # only when the audit was run
+
+
+def test_processes_give_the_same_audit(audit):
+    run, certain = audit
+    par = {c.question: c for c in certain_answers(run, draws=120, backend="processes",
+                                                  workers=2)}
+    assert par == certain

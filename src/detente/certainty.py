@@ -25,7 +25,7 @@ Each relaxed scenario is validated like a file; a relaxation the format refuses 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -179,19 +179,24 @@ def _relax(scenario: Scenario, rid: str) -> Scenario:
     return build_scenario(**data)
 
 
-def certain_answers(analysis: Analysis, *, draws: int = AUDIT_DRAWS,
-                    run: Callable[..., Analysis] | None = None) -> tuple[CertainAnswer, ...]:
+def _answers(scenario: Scenario, n: int, seed: int | None) -> dict[str, float]:
+    """Every question's answer on a relaxed scenario (same seed, no sensitivity)."""
+    from .analysis import analyze
+
+    res = analyze(scenario, draws=n, seed=seed, sensitivity=False)
+    return {q.id: a.probability for q, a in zip(scenario.questions, res.questions)}
+
+
+def certain_answers(analysis: Analysis, *, draws: int = AUDIT_DRAWS, backend: str = "serial",
+                    workers: int | None = None) -> tuple[CertainAnswer, ...]:
     """Every 0% or 100% answer of a Monte Carlo run, re-asked under each relaxation that bears
-    on it (see the module doc). ``run``: how to analyse a relaxed scenario (default
-    :func:`detente.analysis.analyze` without sensitivity); same seed as the run."""
+    on it (see the module doc), at the run's seed with ``draws`` draws (at most the run's).
+    ``backend`` ``processes`` runs the relaxed analyses side by side on ``workers``
+    processes (the answers are the same)."""
+    from .montecarlo import run_chunks
+
     if analysis.draws < 2 or not analysis.questions:
         return ()
-    if run is None:
-        from .analysis import analyze
-
-        def run(s: Scenario, n: int, seed: int | None) -> Analysis:
-            return analyze(s, draws=n, seed=seed, sensitivity=False)
-
     s = analysis.scenario
     n = min(draws, analysis.draws)
     certain = [(q, a) for q, a in zip(s.questions, analysis.questions)
@@ -201,14 +206,19 @@ def certain_answers(analysis: Analysis, *, draws: int = AUDIT_DRAWS,
         for rid, text in _relaxations(s, q.when):
             if len(wanted) < MAX_RELAXATIONS:
                 wanted.setdefault(rid, text)
-    answers: dict[str, dict[str, float]] = {}
+    jobs: list[tuple[str, Scenario]] = []
     for rid in wanted:
         try:
-            relaxed = _relax(s, rid)
+            jobs.append((rid, _relax(s, rid)))
         except DetenteError:
             continue  # the format refuses this relaxation (e.g. a question needs the input)
-        res = run(relaxed, n, analysis.seed)
-        answers[rid] = {q.id: a.probability for q, a in zip(relaxed.questions, res.questions)}
+    found: dict[int, dict[str, float]] = {}
+    if jobs:
+        run_chunks(_answers, [(i, 1) for i in range(len(jobs))],
+                   lambda i, _n: (jobs[i][1], n, analysis.seed),
+                   backend="processes" if backend == "processes" else "serial",
+                   workers=workers, fold=found.__setitem__)
+    answers = {jobs[i][0]: found[i] for i in found}
     out = []
     for q, a in certain:
         tried = tuple(Relaxed(rid, wanted[rid], answers[rid][q.id], n)

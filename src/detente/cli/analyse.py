@@ -91,7 +91,7 @@ def analyze(
     if why_certain:
         from ..certainty import certain_answers
 
-        certain = certain_answers(result)
+        certain = certain_answers(result, backend=backend, workers=workers)
         data["certainty"] = [c.to_dict() for c in certain]
 
     def render(con: Console) -> None:
