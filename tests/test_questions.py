@@ -174,3 +174,18 @@ def test_the_point_estimate_reads_terms_at_the_model_point():
     a = analyze(s)  # the point estimate
     assert a.questions[0].probability == float(a.forecast_user("compromise")[0, 0] >= 50)
     assert not any("terms error" in x for x in a.process.assumptions)
+
+
+def test_a_process_condition_without_the_process_says_so():
+    """Asked of a run without the process model, a condition on the talks is a clear error."""
+    from detente import analyze, load_scenario
+    from detente.answers import evaluate_condition
+    from detente.errors import DetenteError
+
+    from .conftest import SCENARIOS
+
+    s = load_scenario(SCENARIOS / "ukraine-2025-02.yaml")
+    a = analyze(s, sensitivity=False)
+    q = next(q for q in s.questions if "talks" in type(q.when).model_fields)
+    with pytest.raises(DetenteError, match="bargain=True"):
+        evaluate_condition(q.when, s, a.inputs, a.forecasts, a.tables, None)

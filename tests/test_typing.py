@@ -37,6 +37,7 @@ PUBLIC_API = (
     "src/detente/stability/scenario.py",
     "src/detente/forecast/params.py",
     "src/detente/certainty.py",
+    "src/detente/answers.py",
 )
 """The modules `mypy --strict` must pass on, relative to the repository root."""
 

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .errors import DetenteError
 from .scenario.draws import Draws
 from .scenario.questions import ENSEMBLE
 from .scenario.schema import Scenario
@@ -143,24 +144,32 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
     months = process.months if process is not None else np.zeros(1)
     zone_now = reading == "frozen"
 
+    def proc() -> ProcessResult:
+        if process is None:
+            raise DetenteError("this condition reads the negotiation process (talks, deals, "
+                               "moves), which was not simulated: analyse with bargain=True")
+        return process
+
     def equilibria(concept: str) -> set[str]:
         if "stability" not in cache:
-            from .stability.scenario import to_engine
             from .stability import stability_solve
+            from .stability.scenario import to_engine
 
+            if scenario.conflict is None:
+                raise DetenteError("an `equilibrium` condition needs a `conflict` section")
             cache["stability"] = stability_solve(to_engine(scenario.conflict, scenario.id))
         return set(cache["stability"].equilibria(concept))
 
     def upto(m: np.ndarray, month: float) -> np.ndarray:
         within = months <= (0.0 if zone_now else month) + 1e-9
-        return (m & within[None, :]).any(axis=1)
+        return np.asarray((m & within[None, :]).any(axis=1), dtype=bool)
 
     def at(m: np.ndarray, month: float) -> np.ndarray:
         k = int(np.searchsorted(months, month + 1e-9, side="right")) - 1
         return m[:, max(k, 0)]
 
     def path(args: Any) -> Any:
-        tp = process.tables[args.table]
+        tp = proc().tables[args.table]
         return tp if getattr(args, "partial", None) is None else tp.partials[args.partial]
 
     def within(vals: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
@@ -169,7 +178,7 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
             ok &= np.nan_to_num(vals, nan=-np.inf) >= lo - 1e-9
         if hi is not None:
             ok &= np.nan_to_num(vals, nan=np.inf) <= hi + 1e-9
-        return ok
+        return np.asarray(ok, dtype=bool)
 
     none = np.zeros(draws.n, bool)
 
@@ -183,7 +192,7 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
         else:
             v = np.clip(x[:, j] + terms_error(scenario, draws, process.seed, process.start,
                                               key, j), 0.0, 1.0)
-        return draws.scale_lo[j] + v * (draws.scale_hi[j] - draws.scale_lo[j])
+        return np.asarray(draws.scale_lo[j] + v * (draws.scale_hi[j] - draws.scale_lo[j]))
 
     def packages(src: str) -> np.ndarray:
         """The packages (N, I) an outcome's source names: a model's forecast, the ensemble
@@ -193,15 +202,16 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
         if src == ENSEMBLE:
             with warnings.catch_warnings():  # an issue no model forecasts stays NaN
                 warnings.simplefilter("ignore", RuntimeWarning)
-                return np.nanmean(np.stack([f.outcome for f in forecasts.values()]), axis=0)
+                stacked = np.stack([f.outcome for f in forecasts.values()])
+                return np.asarray(np.nanmean(stacked, axis=0))
         return tables[src].deal.x
 
     def ev(pred: Any) -> np.ndarray:
         kind = next(iter(type(pred).model_fields))
         if kind == "all":
-            return np.logical_and.reduce([ev(p) for p in pred.all])
+            return np.asarray(np.logical_and.reduce([ev(p) for p in pred.all]), dtype=bool)
         if kind == "any":
-            return np.logical_or.reduce([ev(p) for p in pred.any])
+            return np.asarray(np.logical_or.reduce([ev(p) for p in pred.any]), dtype=bool)
         if kind == "not_":
             return ~ev(pred.not_)
         args = getattr(pred, kind)
@@ -209,7 +219,7 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
                                              "credible"):
             if reading == "frozen":
                 return none if kind != "credible" else upto(
-                    process.tables[args.table].credible, 0.0)
+                    proc().tables[args.table].credible, 0.0)
             tl = timelines[args.table]
             if kind == "lapsed":
                 return none
@@ -228,9 +238,9 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
             m = {"zone": tl.zone, "holds": tl.holds}.get(kind)
             return upto(tl.accepts[args.actor] if m is None else m, args.by_month)
         if kind == "talks":
-            return upto(process.tables[args.table].talks, args.by_month)
+            return upto(proc().tables[args.table].talks, args.by_month)
         if kind == "credible":
-            return upto(process.tables[args.table].credible, args.by_month)
+            return upto(proc().tables[args.table].credible, args.by_month)
         if kind == "concluded":
             pth = path(args)
             ok = upto(pth.concluded, args.by_month)
@@ -250,7 +260,7 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
             if reading != "process":  # no move: the status quo stays
                 vals = (draws.scale_lo[j] + draws.status_quo[:, j] * span)[:, None]
                 return within(vals, args.at_least, args.at_most)[:, 0]
-            mv = next(u for u in process.unilateral
+            mv = next(u for u in proc().unilateral
                       if u.actor == args.actor and u.issue == args.issue)
             # (N, T) the issue's no-deal value by month
             vals = draws.scale_lo[j] + (draws.status_quo[:, j, None] + mv.shift) * span
@@ -273,11 +283,11 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
                 ok &= np.nan_to_num(vals, nan=-np.inf) >= args.at_least
             if args.at_most is not None:
                 ok &= np.nan_to_num(vals, nan=np.inf) <= args.at_most
-            return ok
+            return np.asarray(ok, dtype=bool)
         if kind == "equilibrium":
             state = args.state
             if isinstance(state, dict):
-                opts = list(scenario.conflict.option_ids())
+                opts = list(scenario.conflict.option_ids()) if scenario.conflict else []
                 state = "".join("Y" if state[o] else "N" for o in opts)
             return np.full(draws.n, state in equilibria(args.concept))
         raise ValueError(f"unknown condition {kind!r}")  # pragma: no cover - schema prevents
