@@ -704,7 +704,8 @@ ALLOWED = ("actors.<actor>.capability, issues.<issue>.status_quo, "
            "no_deal.<actor>.cost, no_deal.<actor>.drift, no_deal.<actor>.value, "
            "no_deal.<actor>.expects.<issue>, process.beliefs.half_life, "
            "process.base_rate.pace, process.base_rate.lapse, process.breakdown, "
-           "process.commitment.penalty.<actor>, process.discount.<actor>")
+           "process.commitment.penalty.<actor>, process.discount.<actor>, "
+           "process.unilateral.<actor>.<issue>.step")
 
 
 @pytest.mark.parametrize("path,message", [

@@ -239,6 +239,32 @@ def test_an_agreement_in_force_freezes_a_unilateral_move_on_its_issue():
     assert a.questions[0].probability == 0.0
 
 
+def test_an_uncertain_step_makes_a_deadline_a_probability():
+    """With the step fixed at 10 a month, y cannot reach 20 by month 2 (50 − 2·10 = 30): 0% in
+    every draw. Declared uncertain (uniform 5–25 a month), it does exactly where the step is
+    at least 15 — in half the draws."""
+    proc = {"base_rate": {"pace": 0.0},
+            "unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
+    qs = [_q("u", {"unilateral": {"actor": "a", "issue": "y", "at_most": 20, "by_month": 2}})]
+    fixed = analyze(_load(_scenario(proc, qs)), draws=400, seed=4)
+    assert fixed.questions[0].probability == 0.0
+    unc = {"process.unilateral.a.y.step": {"dist": "uniform", "low": 5, "high": 25}}
+    a = analyze(_load(_scenario(proc, qs, extra={"uncertainty": unc})), draws=4000, seed=4)
+    step = a.inputs.process["step"][:, 0]
+    assert step.min() >= 5 and step.max() <= 25
+    truth = a.questions[0].truth
+    np.testing.assert_array_equal(truth, step >= 15 - 1e-9)
+    assert a.questions[0].probability == pytest.approx(0.5, abs=0.03)
+
+
+def test_an_uncertain_step_names_a_declared_move():
+    unc = {"process.unilateral.b.y.step": {"dist": "uniform", "low": 5, "high": 25}}
+    proc = {"unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
+    with pytest.raises(ScenarioError) as e:
+        _load(_scenario(proc, extra={"uncertainty": unc}))
+    assert "no unilateral move of 'b' on 'y'" in str(e.value)
+
+
 # ------------------------------------------------------------------ validation
 @pytest.mark.parametrize("process,fragment", [
     ({"tables": {"nope": {"chance": 0.5}}}, "'nope' is not a defined table"),

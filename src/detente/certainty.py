@@ -174,6 +174,7 @@ def _relax(scenario: Scenario, rid: str) -> Scenario:
             if u["actor"] == actor and u["issue"] == issue:
                 lo, hi = u["range"]
                 u["step"] = float(abs(hi - lo)) or u["step"]
+        _drop_paths(data, f"process.unilateral.{actor}.{issue}.step")
     else:  # pragma: no cover - ids come from _relaxations
         raise ValueError(rid)
     return build_scenario(**data)

@@ -135,9 +135,9 @@ def _frozen(scenario: Scenario, draws: Draws, mv: UnilateralPath, tables: dict[s
     for pa in scenario.process.partials:
         if mv.issue in pa.issues:
             covered |= tables[pa.table].partials[pa.id].in_force
-    spec = next(u for u in scenario.process.unilateral
-                if u.actor == mv.actor and u.issue == mv.issue)
+    k = next(k for k, u in enumerate(scenario.process.unilateral)
+             if u.actor == mv.actor and u.issue == mv.issue)
     span = float(draws.scale_hi[j] - draws.scale_lo[j])
     gap = mv.target - draws.status_quo[:, j]
-    return UnilateralPath(mv.actor, mv.issue, mv.target, freeze(gap, spec.step / span, covered),
-                          mv.option)
+    step = draws.process["step"][:, k] / span
+    return UnilateralPath(mv.actor, mv.issue, mv.target, freeze(gap, step, covered), mv.option)

@@ -87,7 +87,7 @@ def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
     """Every declared unilateral move's chosen value and path over ``months``."""
     out = []
     n = draws.n
-    for mv in scenario.process.unilateral:
+    for k, mv in enumerate(scenario.process.unilateral):
         j = draws.issues.index(mv.issue)
         a = draws.actors.index(mv.actor)
         lo_u, hi_u = sorted(mv.range)
@@ -106,19 +106,19 @@ def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
             better = v > best_v + 1e-12
             target = np.where(better, c, target)
             best_v = np.where(better, v, best_v)
-        step = mv.step / span
+        step = draws.process["step"][:, k] / span  # (N,): uncertain where declared so
         gap = target - q
-        moved = np.minimum(step * months[None, :], np.abs(gap)[:, None])
+        moved = np.minimum(step[:, None] * months[None, :], np.abs(gap)[:, None])
         out.append(UnilateralPath(mv.actor, mv.issue, target, np.sign(gap)[:, None] * moved,
                                   mv.option))
     return out
 
 
-def freeze(gap: np.ndarray, step: float, covered: np.ndarray) -> np.ndarray:
+def freeze(gap: np.ndarray, step: np.ndarray | float, covered: np.ndarray) -> np.ndarray:
     """A move's shift of the no-deal value (N, T) when agreements in force hold it still.
 
-    ``gap`` (N,): from the status quo to the value chosen (normalised); ``step``: how far it
-    can move in a month (normalised); ``covered`` (N, T): a comprehensive deal or partial
+    ``gap`` (N,): from the status quo to the value chosen (normalised); ``step`` (N,) or a
+    number: how far it can move in a month (normalised); ``covered`` (N, T): a comprehensive deal or partial
     agreement that settles the issue is in force that month (months 0, 1, 2, …). In such a
     month the issue stays where it was (the agreement freezes it, as the 2013 Joint Plan of
     Action froze Iran's enrichment and new sanctions); otherwise it moves toward the chosen

@@ -146,6 +146,7 @@ def _base(s: Scenario) -> dict[str, Any]:
         "breakdown": np.array(pr.breakdown),
         "penalty": np.array([pr.commitment.penalty.get(a, 0.0) for a in actors]),
         "discount": np.array([pr.discount.get(a, 1.0) for a in actors]),
+        "step": np.array([u.step for u in pr.unilateral], dtype=float),  # per move, issue units
     }
     return dict(actors=actors, issues=issues, lo=lo, hi=hi, sq=sq, cap=cap, pos=pos, sal=sal,
                 has=has, exp=exp, esd=esd, cost=cost, drift=drift, value=value, proc=proc)
@@ -308,10 +309,12 @@ PROCESS_PATHS = {
     "process.breakdown": "breakdown",
     "process.commitment.penalty.<actor>": "penalty",
     "process.discount.<actor>": "discount",
+    "process.unilateral.<actor>.<issue>.step": "step",
 }
 """The process model's uncertain parameters: path pattern → key of :attr:`Draws.process`."""
 PROCESS_BOUNDS = {"half_life": (1e-9, math.inf), "pace": (0.0, 1.0), "lapse": (0.0, 1.0),
-                  "breakdown": (0.0, 1.0), "penalty": (0.0, math.inf), "discount": (0.0, 1.0)}
+                  "breakdown": (0.0, 1.0), "penalty": (0.0, math.inf), "discount": (0.0, 1.0),
+                  "step": (0.0, math.inf)}
 
 
 def process_pattern(parts: list[str]) -> str:
@@ -320,6 +323,8 @@ def process_pattern(parts: list[str]) -> str:
         return "process.discount.<actor>"
     if len(parts) == 4 and parts[1:3] == ["commitment", "penalty"]:
         return "process.commitment.penalty.<actor>"
+    if len(parts) == 5 and parts[1] == "unilateral" and parts[4] == "step":
+        return "process.unilateral.<actor>.<issue>.step"
     return ".".join(parts)
 
 
@@ -341,6 +346,10 @@ def _assign(b: dict[str, Any], s: Scenario, path: str, x: np.ndarray) -> None:
         key = _process_key(parts)
         if key in ("penalty", "discount"):
             b["proc"][key][:, actors.index(parts[-1])] = x
+        elif key == "step":
+            k = next(k for k, u in enumerate(s.process.unilateral)
+                     if u.actor == parts[2] and u.issue == parts[3])
+            b["proc"][key][:, k] = x
         else:
             b["proc"][key][:] = x
     elif parts[0] == "no_deal" and parts[2] == "expects":

@@ -35,6 +35,7 @@ PARAMETER_PATTERNS = (
     "process.breakdown",
     "process.commitment.penalty.<actor>",
     "process.discount.<actor>",
+    "process.unilateral.<actor>.<issue>.step",
 )
 """The paths an ``uncertainty`` entry may name (``<actor>``, ``<issue>``: ids)."""
 
@@ -85,6 +86,12 @@ def parameter_bounds(
         if pattern in PROCESS_PATHS:
             if pattern.endswith("<actor>") and parts[-1] not in actors:
                 return None, unknown("actor", parts[-1], actors)
+            if pattern.endswith(".step"):
+                moves = {(u.get("actor"), u.get("issue")) for u in map(_dict, _items(
+                    _dict(data.get("process")).get("unilateral")))}
+                if (parts[2], parts[3]) not in moves:
+                    return None, (f"no unilateral move of {parts[2]!r} on {parts[3]!r}; "
+                                  "declare it under `process.unilateral` first")
             lo, hi = PROCESS_BOUNDS[PROCESS_PATHS[pattern]]
             return (max(lo, 0.0), hi), None
     if head == "no_deal" and len(parts) == 4 and parts[2] == "expects":
