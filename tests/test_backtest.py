@@ -69,6 +69,15 @@ def test_toy_archive_scores_by_hand():
     cal = test["process"]["calibration"]
     assert cal == [{"bin": [0.0, 0.1], "n": 2, "mean_forecast": 0.0,
                     "observed_frequency": 0.5}]
+    # by kind of question: the same questions, grouped by what they ask
+    kinds = d["per_kind"]
+    assert sum(k["n"] for k in kinds["dev"].values()) == dev["process"]["n"]
+    assert sum(k["n"] for k in kinds["test"].values()) == test["process"]["n"]
+    for half in ("dev", "test"):
+        n = sum(k["n"] for k in kinds[half].values())
+        brier = sum(k["n"] * k["brier"] for k in kinds[half].values()) / n
+        assert brier == pytest.approx(d["scores"][half]["process"]["brier"])
+    assert {i["kind"] for i in d["questions"]} <= set(kinds["all"])
 
 
 def test_backtest_command_writes_json_and_html(tmp_path, capsys, monkeypatch):
@@ -78,6 +87,7 @@ def test_backtest_command_writes_json_and_html(tmp_path, capsys, monkeypatch):
                  "--html", str(page)]) == 0
     text = capsys.readouterr().out
     assert "Test half (the scores that count)" in text and "0.500" in text
+    assert "Process model by kind (dev half)" in text
     d = json.loads(out.read_text())
     assert set(d["scores"]) == {"dev", "test", "all"}
     html = page.read_text()

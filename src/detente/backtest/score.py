@@ -58,14 +58,31 @@ class BacktestResult:
     variants: tuple[str, ...]
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # half → variant → score
     per_case: dict[str, dict[str, Any]] = field(default_factory=dict)
+    per_kind: dict[str, dict[str, Any]] = field(default_factory=dict)  # half → kind → score
 
     def to_dict(self) -> dict[str, Any]:
         return {"archive": self.archive, "split_fixed_on": self.fixed_on, "draws": self.draws,
                 "seed": self.seed,
                 "base_rate": None if math.isnan(self.base_rate) else self.base_rate,
                 "variants": list(self.variants), "baselines": list(BASELINES),
-                "scores": self.scores, "per_case": self.per_case,
+                "scores": self.scores, "per_case": self.per_case, "per_kind": self.per_kind,
                 "questions": list(self.items)}
+
+
+def question_kind(pred: Any) -> str:
+    """What a condition asks, for the scores by kind: its kind (``concluded`` split into a
+    comprehensive deal, a partial agreement and a deal with terms), or ``compound``."""
+    kind = next(iter(type(pred).model_fields))
+    if kind in ("all", "any", "not_"):
+        return "compound"
+    args = getattr(pred, kind)
+    if kind == "concluded":
+        if args.terms:
+            return "concluded, with terms"
+        return "concluded, partial" if args.partial is not None else "concluded"
+    if kind in ("in_force", "lapsed") and args.partial is not None:
+        return f"{kind}, partial"
+    return kind
 
 
 def _case_items(case: Case, draws: int, seed: int) -> list[dict[str, Any]]:
@@ -93,7 +110,8 @@ def _case_items(case: Case, draws: int, seed: int) -> list[dict[str, Any]]:
             for m in registry.names():
                 probs[f"model:{m}"] = p(q.when, model=m)
         out.append({"case": case.id, "half": case.half, "id": q.id, "text": q.text,
-                    "outcome": bool(q.resolution.outcome), "p": probs})
+                    "kind": question_kind(q.when), "outcome": bool(q.resolution.outcome),
+                    "p": probs})
     return out
 
 
@@ -145,6 +163,18 @@ def backtest(archive: Archive, *, draws: int = 1000, seed: int = 0,
                              "title": case.scenario.title, "n": len(rows),
                              "scores": {v: sc for v in (*variants, *BASELINES)
                                         if (sc := _score(rows, v, base_rate)) is not None}}
+    per_kind: dict[str, dict[str, Any]] = {}
+    for half in ("dev", "test", "all"):
+        rows = [i for i in items if half in ("all", i["half"])]
+        per_kind[half] = {}
+        for kind in sorted({i["kind"] for i in rows}):
+            rk = [i for i in rows if i["kind"] == kind]
+            p = np.array([i["p"]["process"] for i in rk])
+            o = np.array([float(i["outcome"]) for i in rk])
+            per_kind[half][kind] = {"n": len(rk), "mean_forecast": float(p.mean()),
+                                    "share_yes": float(o.mean()),
+                                    "brier": float(np.mean((p - o) ** 2))}
     return BacktestResult(archive=str(archive.folder), fixed_on=archive.fixed_on.isoformat(),
                           draws=draws, seed=seed, items=tuple(items), base_rate=base_rate,
-                          variants=variants, scores=scores, per_case=per_case)
+                          variants=variants, scores=scores, per_case=per_case,
+                          per_kind=per_kind)

@@ -52,6 +52,17 @@ def render_backtest(res: Any, con: Console) -> None:
             t.add_row(f"{lo:.1f}–{hi:.1f}", str(row["n"]), f"{row['mean_forecast']:.2f}",
                       f"{row['observed_frequency']:.2f}")
         con.print(t)
+    kinds = (d.get("per_kind") or {}).get("dev") or {}
+    if kinds:
+        t = Table(title="Process model by kind (dev half)", title_justify="left",
+                  show_edge=False)
+        t.add_column("kind", overflow="fold")
+        for col in ("n", "mean", "yes", "Brier"):
+            t.add_column(col, justify="right", no_wrap=True)
+        for kind, k in kinds.items():
+            t.add_row(kind, str(k["n"]), f"{k['mean_forecast']:.2f}", f"{k['share_yes']:.2f}",
+                      _f(k["brier"]))
+        con.print(t)
     t = Table(title="Brier score per case", title_justify="left", show_edge=False)
     t.add_column("case", overflow="fold")
     for col in ("half", "n", "process", "zone", "50%"):
@@ -62,7 +73,9 @@ def render_backtest(res: Any, con: Console) -> None:
                   _f(s.get("zone", {}).get("brier")), _f(s.get("always 50%", {}).get("brier")))
     con.print(t)
     con.print("Brier: 0 perfect, 0.25 = always 50%. Log score: lower is better "
-              "(probabilities clipped to [0.001, 0.999]).", markup=False)
+              "(probabilities clipped to [0.001, 0.999]). By kind: mean = the mean forecast, "
+              "yes = the share that came true (dev half, where looking is allowed; the JSON "
+              "has both halves).", markup=False)
 
 
 _STYLE = """
