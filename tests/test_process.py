@@ -243,7 +243,7 @@ def test_an_uncertain_step_makes_a_deadline_a_probability():
     """With the step fixed at 10 a month, y cannot reach 20 by month 2 (50 − 2·10 = 30): 0% in
     every draw. Declared uncertain (uniform 5–25 a month), it does exactly where the step is
     at least 15 — in half the draws."""
-    proc = {"base_rate": {"pace": 0.0},
+    proc = {"base_rate": {"pace": 0.0}, "choice_noise": 0,  # the best response in every draw
             "unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
     qs = [_q("u", {"unilateral": {"actor": "a", "issue": "y", "at_most": 20, "by_month": 2}})]
     fixed = analyze(_load(_scenario(proc, qs)), draws=400, seed=4)
@@ -263,6 +263,26 @@ def test_an_uncertain_step_names_a_declared_move():
     with pytest.raises(ScenarioError) as e:
         _load(_scenario(proc, extra={"uncertainty": unc}))
     assert "no unilateral move of 'b' on 'y'" in str(e.value)
+
+
+def test_unilateral_choice_noise():
+    """choice_noise 0: the best response in every draw (y to 0, a's ideal). The default (the
+    dev-fitted logit λ): every candidate in some draws, the best one most often; the same seed
+    gives the same choices; the default is said among the assumptions."""
+    proc = {"base_rate": {"pace": 0.0},
+            "unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}
+    qs = [_q("u", {"unilateral": {"actor": "a", "issue": "y", "at_most": 20, "by_month": 6}})]
+    best = analyze(_load(_scenario({**proc, "choice_noise": 0}, qs)), draws=300, seed=5)
+    np.testing.assert_allclose(best.process.unilateral[0].target, 0.0)
+    a = analyze(_load(_scenario(proc, qs)), draws=3000, seed=5)
+    t = np.round(a.process.unilateral[0].target * 100)
+    values, counts = np.unique(t, return_counts=True)
+    assert set(values) == {0, 25, 50} and counts[0] == counts.max()
+    again = analyze(_load(_scenario(proc, qs)), draws=3000, seed=5)
+    np.testing.assert_array_equal(again.process.unilateral[0].target,
+                                  a.process.unilateral[0].target)
+    assert 0.0 < a.questions[0].probability < 1.0 == best.questions[0].probability
+    assert any("choice noise" in x for x in a.to_dict()["process"]["assumptions"])
 
 
 # ------------------------------------------------------------------ validation

@@ -63,6 +63,12 @@ def assumptions(scenario: Scenario, point: bool = False) -> tuple[str, ...]:
     if (pr.beliefs.half_life is None and "process.beliefs.half_life" not in scenario.uncertainty
             and any(nd.expects for nd in scenario.no_deal.values())):
         out.append("no belief half-life declared: the actors' expectations never converge")
+    if pr.choice_noise is None and pr.unilateral and not point:
+        from ..scenario.process import DEFAULT_CHOICE_NOISE
+
+        out.append(f"no choice noise declared: each unilateral move is chosen by a logit "
+                   f"quantal response with λ = {DEFAULT_CHOICE_NOISE:g} (utility units), "
+                   f"fitted on the backtest archive's dev half (0: the best response)")
     if (pr.terms_error is None and not point
             and any(_asks_terms(q.when) for q in scenario.questions)):
         from .terms import DEFAULT_TERMS_ERROR
@@ -100,7 +106,8 @@ def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence |
     window = int(math.ceil(scenario.process.commitment.window))
     t = np.arange(months + 1, dtype=float)
     ext = np.arange(months + 1 + window, dtype=float)
-    moves = unilateral_paths(scenario, draws, ext, known=known)
+    moves = unilateral_paths(scenario, draws, ext, known=known, ss=None if point else ss,
+                             start=start)
     shift = None
     if moves:
         shift = np.zeros((draws.n, len(draws.issues), ext.size))

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..bargain import core
 from ..bargain.core import ZONE_TOL
-from ..scenario.draws import Draws
+from ..scenario.draws import Draws, _uniforms
 from ..scenario.schema import Scenario
 from ..utility import no_deal_values, utility_weights
 from .proposals import nash_from
@@ -28,7 +28,7 @@ from .proposals import nash_from
 if TYPE_CHECKING:
     from ..bargain.tables import TableResult
 
-__all__ = ["CANDIDATES", "UnilateralPath", "freeze", "unilateral_paths"]
+__all__ = ["CANDIDATES", "UnilateralPath", "choose", "freeze", "unilateral_paths"]
 
 CANDIDATES = 3
 """Values tried over a move's range (its two ends and its middle), plus today's value."""
@@ -83,8 +83,17 @@ def _value(scenario: Scenario, draws: Draws, a: int, shift: np.ndarray,
 
 
 def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
-                     known: dict[str, TableResult] | None = None) -> list[UnilateralPath]:
-    """Every declared unilateral move's chosen value and path over ``months``."""
+                     known: dict[str, TableResult] | None = None,
+                     ss: np.random.SeedSequence | None = None, start: int = 0
+                     ) -> list[UnilateralPath]:
+    """Every declared unilateral move's chosen value and path over ``months``.
+
+    ``ss`` (the run's seed sequence; None: the point estimate) and ``start`` (the chunk's first
+    draw) draw the logit choice (:func:`choose`); the point estimate takes the best response."""
+    from ..scenario.process import DEFAULT_CHOICE_NOISE
+
+    lam = scenario.process.choice_noise
+    lam = DEFAULT_CHOICE_NOISE if lam is None else float(lam)
     out = []
     n = draws.n
     for k, mv in enumerate(scenario.process.unilateral):
@@ -97,21 +106,52 @@ def unilateral_paths(scenario: Scenario, draws: Draws, months: np.ndarray, *,
         grid = np.linspace(lo, hi, CANDIDATES)
         # today's value first, so that a tie keeps the issue where it is
         cands = [np.clip(q, lo, hi)] + [np.full(n, g) for g in grid]
-        best_v = np.full(n, -np.inf)
-        target = cands[0].copy()
+        values = []
         for c in cands:
             sh = np.zeros((n, len(draws.issues)))
             sh[:, j] = c - q
-            v = _value(scenario, draws, a, sh, known or {})
-            better = v > best_v + 1e-12
-            target = np.where(better, c, target)
-            best_v = np.where(better, v, best_v)
+            values.append(_value(scenario, draws, a, sh, known or {}))
+        u = None if ss is None or lam == 0 else _uniforms(
+            ss, f"process:unilateral:{mv.actor}:{mv.issue}", n, start)
+        cand = np.stack(cands, axis=1)  # (N, C)
+        vals = np.stack(values, axis=1)
+        for c in range(1, cand.shape[1]):  # a value listed twice (today's on the grid) once
+            vals[:, c] = np.where((cand[:, :c] == cand[:, c:c + 1]).any(axis=1), -np.inf,
+                                  vals[:, c])
+        pick = choose(vals, lam, u)
+        target = cand[np.arange(n), pick]
         step = draws.process["step"][:, k] / span  # (N,): uncertain where declared so
         gap = target - q
         moved = np.minimum(step[:, None] * months[None, :], np.abs(gap)[:, None])
         out.append(UnilateralPath(mv.actor, mv.issue, target, np.sign(gap)[:, None] * moved,
                                   mv.option))
     return out
+
+
+def choose(values: np.ndarray, lam: float, u: np.ndarray | None) -> np.ndarray:
+    """The candidate each draw picks (N,) from its utilities ``values`` (N, C).
+
+    ``u`` None or ``lam`` 0: the best response (the first of equals, so a tie keeps the issue
+    where it is). Otherwise the logit quantal response (McKelvey & Palfrey 1995): candidate c
+    with probability exp(v_c / λ) / Σ exp(v / λ), drawn with the uniforms ``u`` (N,).
+
+    >>> choose(np.array([[0.1, 0.3, 0.3]]), 0.0, None).tolist()
+    [1]
+    >>> v = np.array([[0.0, np.log(3.0)]])  # with λ = 1: probabilities 1/4 and 3/4
+    >>> choose(np.repeat(v, 2, axis=0), 1.0, np.array([0.2, 0.3])).tolist()
+    [0, 1]
+    """
+    if u is None or lam == 0:  # a later candidate wins only by more than 1e-12
+        pick = np.zeros(values.shape[0], dtype=int)
+        best = values[:, 0].copy()
+        for c in range(1, values.shape[1]):
+            better = values[:, c] > best + 1e-12
+            pick = np.where(better, c, pick)
+            best = np.where(better, values[:, c], best)
+        return pick
+    w = np.exp((values - values.max(axis=1, keepdims=True)) / lam)
+    cdf = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+    return (u[:, None] >= cdf).sum(axis=1).clip(0, values.shape[1] - 1)
 
 
 def freeze(gap: np.ndarray, step: np.ndarray | float, covered: np.ndarray) -> np.ndarray:

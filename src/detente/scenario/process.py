@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field
 from .types import Cited, Finite, Id, NonNegative, Positive, Text, _in_range
 
 __all__ = [
+    "DEFAULT_CHOICE_NOISE",
     "DEFAULT_PACE",
     "BaseRate",
     "Beliefs",
@@ -36,6 +37,13 @@ DEFAULT_PACE = 0.2
 """The monthly chance that a round of talks reaches a decision when a scenario declares no
 ``base_rate``: an uninformed assumption (about one decisive round every five months), said
 as such in every output. Declare a reference-class rate instead."""
+
+DEFAULT_CHOICE_NOISE = 0.3
+"""The precision of unilateral choices when a scenario declares no ``choice_noise``: the
+logit quantal response's λ (utility units) fitted on the backtest archive's dev half: the
+smallest λ of 0, 0.1, 0.3, 1 within 0.002 of the best dev Brier (0.388 with best responses,
+0.365 at 0.1, 0.363 at 0.3, 0.362 at 1; 400 draws, seed 1; docs/explanation/process.md). Said
+as an assumption in every output."""
 
 
 class Beliefs(Cited):
@@ -129,6 +137,12 @@ class Process(Cited):
     commitment: Commitment = Field(default_factory=Commitment)
     partials: tuple[Partial, ...] = ()
     unilateral: tuple[Unilateral, ...] = ()
+    choice_noise: NonNegative | None = Field(
+        default=None,
+        description="How noisily an actor picks its unilateral move (logit quantal response, "
+                    "McKelvey & Palfrey 1995): the chance of each candidate value grows as "
+                    "exp(its utility / this), in utility units. 0: always the best response. "
+                    "Default: 0.3, fitted on the backtest archive's dev half.")
     terms_error: NonNegative | None = Field(
         default=None,
         description="The model error of a deal's terms: the standard deviation of a term "
