@@ -22,6 +22,7 @@ Ctrl-C (KeyboardInterrupt) stops the workers and propagates; nothing is half-wri
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -175,6 +176,31 @@ def _ignore_sigint() -> None:  # pragma: no cover - runs in worker processes
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT while a pool forks its workers, then deliver it to the parent.
+
+    A terminal's Ctrl-C goes to the whole process group. A worker forked at that moment, before
+    its initializer ignores SIGINT, would die in its bootstrap, and the pool would wait for its
+    task for ever. Held here, the signal only sets a flag (inherited by the forked workers, where
+    it does nothing); once the pool stands, the parent raises KeyboardInterrupt if one came. Only
+    the main thread can set signal handlers; elsewhere (the web app's runs) nothing changes.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda sig, frame: came.append(sig))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if came:
+        raise KeyboardInterrupt
+
+
 def _serial(jobs: list[tuple[Any, ...]]) -> Iterator[tuple[int, Any]]:
     for i, job in enumerate(jobs):
         yield i, _work(job)
@@ -186,7 +212,15 @@ def _processes(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[tuple[int,
     # fork where the platform has it: workers start at once and scripts need no
     # ``if __name__ == "__main__"`` guard (spawn re-imports the main module)
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    pool = ctx.Pool(processes=min(workers, len(jobs)), initializer=_ignore_sigint)
+    pool = None
+    try:
+        with _sigint_held():  # a Ctrl-C while the workers start reaches the parent afterwards
+            pool = ctx.Pool(processes=min(workers, len(jobs)), initializer=_ignore_sigint)
+    except KeyboardInterrupt:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        raise
     ok = False
     try:
         for i, res in pool.imap_unordered(_indexed, list(enumerate(jobs))):
