@@ -337,4 +337,52 @@ def test_process_parameters_can_be_uncertain(path):
 def test_an_uncertain_pace_is_not_reported_as_the_default():
     s = _load(_scenario(None, extra={"uncertainty": {"process.base_rate.pace":
                                                      "uniform(0.1, 0.3)"}}))
-    assert analyze(s, draws=20, seed=1).to_dict()["process"]["assumptions"] == []
+    said = analyze(s, draws=20, seed=1).to_dict()["process"]["assumptions"]
+    assert not any("default pace" in x for x in said)
+
+
+# ---- the pace's dispersion (a gamma frailty on the monthly hazard of a decisive round)
+
+def test_disperse_keeps_the_mean_hazard_and_the_certain_paces():
+    from detente.process.simulate import disperse
+
+    u = (np.arange(20000) + 0.5) / 20000
+    pace = np.full(u.size, 0.2)
+    for var in (0.5, 1.0, 2.0):
+        p = disperse(pace, var, u)
+        # the frailty has mean 1: the mean hazard −ln(1 − pace) is the declared one
+        assert np.mean(-np.log1p(-p)) == pytest.approx(-np.log(0.8), rel=1e-3)
+        assert np.all(np.diff(p) >= 0)  # monotone in the uniform
+        assert p.min() < 0.2 < p.max() < 1.0
+    assert np.array_equal(disperse(pace, 0.0, u), pace)
+    assert np.array_equal(disperse(pace, 1.0, None), pace)
+    edge = np.array([0.0, 1.0, 0.0, 1.0])
+    assert np.array_equal(disperse(edge, 2.0, np.array([0.01, 0.01, 0.99, 0.99])), edge)
+
+
+def test_the_pace_dispersion_spreads_the_timing_not_its_first_month():
+    """With a zone from month 0 and pace 0.2, hazard h = −ln 0.8: a geometric pace concludes
+    by month t with 1 − e^(−h(t+1)); with a gamma frailty of variance θ, 1 − (1 + θh(t+1))^(−1/θ)
+    (the Laplace transform of the gamma law): a little less in month 0, much less later."""
+    qs = [_q("c0", {"concluded": {"table": "t", "by_month": 0}}),
+          _q("c12", {"concluded": {"table": "t", "by_month": 12}})]
+    fixed = analyze(_load(_scenario({"base_rate": {"pace": 0.2}, "pace_dispersion": 0},
+                                    qs)), draws=4000, seed=1)
+    spread = analyze(_load(_scenario({"base_rate": {"pace": 0.2}, "pace_dispersion": 2},
+                                     qs)), draws=4000, seed=1)
+    pf = {q.id: q.probability for q in fixed.questions}
+    ps = {q.id: q.probability for q in spread.questions}
+    h = -np.log(0.8)
+    assert pf["c0"] == pytest.approx(0.2, abs=0.02)
+    assert ps["c0"] == pytest.approx(1 - (1 + 2 * h) ** -0.5, abs=0.02)  # 0.168
+    assert pf["c12"] == pytest.approx(1 - 0.8 ** 13, abs=0.02)  # 0.945
+    assert ps["c12"] == pytest.approx(1 - (1 + 2 * 13 * h) ** -0.5, abs=0.03)  # 0.617
+    said = spread.to_dict()["process"]["assumptions"]
+    assert not any("pace dispersion" in x for x in said)
+    default = analyze(_load(_scenario({"base_rate": {"pace": 0.2}}, qs)), draws=50, seed=1)
+    assert any("pace dispersion" in x for x in default.to_dict()["process"]["assumptions"])
+
+
+def test_no_new_talks_in_the_month_a_deal_lapses(flagship_run):
+    for tp in flagship_run.process.tables.values():
+        assert not (tp.lapsed & tp.talks).any()

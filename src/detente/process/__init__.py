@@ -69,6 +69,16 @@ def assumptions(scenario: Scenario, point: bool = False) -> tuple[str, ...]:
         out.append(f"no choice noise declared: each unilateral move is chosen by a logit "
                    f"quantal response with λ = {DEFAULT_CHOICE_NOISE:g} (utility units), "
                    f"fitted on the backtest archive's dev half (0: the best response)")
+    certain = (pr.base_rate is not None and pr.base_rate.pace in (0.0, 1.0)
+               and "process.base_rate.pace" not in scenario.uncertainty)
+    if pr.pace_dispersion is None and scenario.tables and not point and not certain:
+        from ..scenario.process import DEFAULT_PACE_DISPERSION
+
+        out.append(f"no pace dispersion declared: each table's monthly hazard of a decisive "
+                   f"round is the declared pace's times a factor of mean 1 and variance "
+                   f"{DEFAULT_PACE_DISPERSION:g} per draw (negotiations differ from their "
+                   f"reference class; a gamma frailty), fitted on the backtest archive's dev "
+                   f"half")
     if (pr.terms_error is None and not point
             and any(_asks_terms(q.when) for q in scenario.questions)):
         from .terms import DEFAULT_TERMS_ERROR
@@ -121,7 +131,7 @@ def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence |
                             shift=None if shift is None else shift[..., :t.size])
         timelines[tb.id] = tl
         tables[tb.id] = simulate_table(scenario, draws, tb.id, t, dall, belief, ss, start,
-                                       tl.zone, tl.deal, window)
+                                       tl.zone, tl.deal, window, point)
     return ProcessResult(months=t, tables=tables, unilateral=tuple(
         _frozen(scenario, draws, mv, tables, t.size) for mv in moves), timelines=timelines,
         assumptions=assumptions(scenario, point), seed=ss, start=start, point=point)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import gammaincinv
 
 from ..bargain import core
 from ..bargain.core import ZONE_TOL
@@ -110,6 +111,30 @@ def _perceived(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray,
     return base - drift[:, None, :, None] * t[None, None, None, :]
 
 
+def pace_dispersion(scenario: Scenario) -> float:
+    """The scenario's ``process.pace_dispersion``, else the dev-fitted default."""
+    from ..scenario.process import DEFAULT_PACE_DISPERSION
+
+    sd = scenario.process.pace_dispersion
+    return DEFAULT_PACE_DISPERSION if sd is None else float(sd)
+
+
+def disperse(pace: np.ndarray, var: float, u: np.ndarray | None) -> np.ndarray:
+    """This negotiation's monthly pace per draw: the declared ``pace`` (N,) is a monthly
+    chance, i.e. a hazard rate h = −ln(1 − pace); the negotiation's own rate is h·F with F a
+    gamma frailty of mean 1 and variance ``var`` (its quantile at uniforms ``u``; None: the
+    point estimate, F = 1), so its pace is 1 − (1 − pace)^F. A pace of exactly 0 or 1 is
+    certain by declaration and stays."""
+    pace = np.asarray(pace, dtype=float)
+    if u is None or var == 0.0:
+        return pace
+    pace = np.broadcast_to(pace, u.shape)
+    inner = (pace > 0.0) & (pace < 1.0)
+    frailty = gammaincinv(1.0 / var, np.clip(u, 1e-12, 1.0 - 1e-12)) * var
+    p = np.clip(pace, 0.0, 1.0 - 1e-12)
+    return np.where(inner, -np.expm1(np.log1p(-p) * frailty), pace)
+
+
 def _recognition(scenario: Scenario, draws: Draws, table_id: str, idx: list[int]
                  ) -> tuple[np.ndarray, bool]:
     tp = scenario.process.tables.get(table_id)
@@ -135,13 +160,14 @@ def _pick(u: np.ndarray, rho: np.ndarray) -> np.ndarray:
 def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.ndarray,
                    dall: np.ndarray, belief: tuple[np.ndarray, np.ndarray],
                    ss: np.random.SeedSequence, start: int, zone: np.ndarray,
-                   nash_deal: np.ndarray, window: int) -> TablePath:
+                   nash_deal: np.ndarray, window: int, point: bool = False) -> TablePath:
     """Simulate one table (see the module docstring).
 
     ``dall`` (N, A, T + window): every actor's own no-deal value per month (the months
     after the horizon serve the commitment test); ``belief``: (mean, sd) (N, A, I, T+window)
     of every actor's belief about the no-deal state; ``zone`` and ``nash_deal``: the table's
-    zone of agreement (N, T) and Nash deal (N, T, I) under every member's own beliefs.
+    zone of agreement (N, T) and Nash deal (N, T, I) under every member's own beliefs;
+    ``point``: the point estimate (the pace is not dispersed).
     """
     table = next(tb for tb in scenario.tables if tb.id == table_id)
     pr = scenario.process
@@ -159,6 +185,8 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
     breakdown = pc["breakdown"]
     delta = (1.0 - breakdown)[:, None] * pc["discount"][:, idx]
     pace, lapse_h, penalty = pc["pace"], pc["lapse"], pc["penalty"]
+    pace = disperse(pace, pace_dispersion(scenario),
+                    None if point else _uniforms(ss, f"process:{table_id}:frailty", n, start))
     d_own = dall[:, idx, :]  # (N, K, T+W)
     mean, sd = belief
     perc = _perceived(w, pos, mean[:, idx][..., :nt], sd[:, idx][..., :nt],
@@ -239,7 +267,9 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
             active &= ~gone
             deal[gone] = np.nan
         # 2. the talks meet; a round reaches a decision
-        meets = ~active & ~dead & (tm >= t_start) & (u("talks", t) < chance)
+        # (not in a month when a deal lapsed: the talks resume the month after)
+        meets = ~active & ~dead & ~rec["lapsed"][:, t] & (tm >= t_start) & (
+            u("talks", t) < chance)
         rec["talks"][:, t] = meets
         decide = meets & (u("pace", t) < pace)
         rec["decisive"][:, t] = decide

@@ -19,6 +19,7 @@ from .types import Cited, Finite, Id, NonNegative, Positive, Text, _in_range
 __all__ = [
     "DEFAULT_CHOICE_NOISE",
     "DEFAULT_PACE",
+    "DEFAULT_PACE_DISPERSION",
     "BaseRate",
     "Beliefs",
     "Commitment",
@@ -44,6 +45,15 @@ logit quantal response's λ (utility units) fitted on the backtest archive's dev
 smallest λ of 0, 0.1, 0.3, 1 within 0.002 of the best dev Brier (0.388 with best responses,
 0.365 at 0.1, 0.363 at 0.3, 0.362 at 1; 400 draws, seed 1; docs/explanation/process.md). Said
 as an assumption in every output."""
+
+
+DEFAULT_PACE_DISPERSION = 1.0
+"""How far one negotiation's pace strays from its reference class's when a scenario declares
+no ``pace_dispersion``: the variance of a gamma frailty of mean 1 on the monthly hazard of a
+decisive round (unobserved heterogeneity; Vaupel, Manton & Stallard 1979), fitted on the
+backtest archive's dev half: the smallest of 0, 0.5, 1, 2, 4 within 0.002 of the best dev
+Brier (0.363, 0.356, 0.354, 0.354, 0.356; 400 draws, seed 1; docs/explanation/process.md).
+Said as an assumption in every output."""
 
 
 class Beliefs(Cited):
@@ -143,6 +153,13 @@ class Process(Cited):
                     "McKelvey & Palfrey 1995): the chance of each candidate value grows as "
                     "exp(its utility / this), in utility units. 0: always the best response. "
                     "Default: 0.3, fitted on the backtest archive's dev half.")
+    pace_dispersion: NonNegative | None = Field(
+        default=None,
+        description="How far this negotiation's pace may stray from the reference class's: "
+                    "the variance of a factor of mean 1 (a gamma frailty), drawn once per "
+                    "table and draw, on the monthly hazard that a round reaches a decision. "
+                    "0: every draw keeps the declared pace. Default: 1, fitted on the "
+                    "backtest archive's dev half.")
     terms_error: NonNegative | None = Field(
         default=None,
         description="The model error of a deal's terms: the standard deviation of a term "
