@@ -386,3 +386,30 @@ def test_the_pace_dispersion_spreads_the_timing_not_its_first_month():
 def test_no_new_talks_in_the_month_a_deal_lapses(flagship_run):
     for tp in flagship_run.process.tables.values():
         assert not (tp.lapsed & tp.talks).any()
+
+
+# ---- the terms of a concluded deal are read around the members' compromise
+
+def test_terms_are_read_around_the_members_compromise():
+    """Members a and b (capability 1 each): on x, a at 100 (salience 1), b at 0 (0.5): the
+    compromise is 100·1 / 1.5 = 66.7; v (not a member) does not count. With no model error and
+    pace 1, a deal with x between 60 and 70 is concluded at month 0 in every draw."""
+    qs = [_q("band", {"concluded": {"table": "t", "by_month": 0,
+                                    "terms": {"x": {"at_least": 60, "at_most": 70}}}}),
+          _q("any", {"concluded": {"table": "t", "by_month": 0}})]
+    proc = {"base_rate": {"pace": 1.0}, "terms_error": 0}
+    a = analyze(_load(_scenario(proc, qs)), draws=50, seed=1, sensitivity=False)
+    p = {q.id: q.probability for q in a.questions}
+    assert p["any"] == 1.0 and p["band"] == 1.0
+    # the proposer's package instead: the share of draws whose package has x in the band
+    b = analyze(_load(_scenario({**proc, "terms_point": "package"}, qs)), draws=50, seed=1,
+                sensitivity=False)
+    x = 100 * b.per_draw.process.tables["t"].package[:, 0]
+    pb = {q.id: q.probability for q in b.questions}
+    assert pb["band"] == pytest.approx(np.mean((x >= 60 - 1e-9) & (x <= 70 + 1e-9)))
+    assert pb["band"] < 1.0  # the package sits at a vertex of the frontier, not in between
+
+
+def test_terms_point_refuses_an_unknown_value():
+    with pytest.raises(Exception, match="terms_point"):
+        _load(_scenario({"terms_point": "nash"}))

@@ -245,9 +245,15 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
             pth = path(args)
             ok = upto(pth.concluded, args.by_month)
             if args.terms:
+                from .process.terms import terms_point
+
                 key = args.table if args.partial is None else f"{args.table}:{args.partial}"
+                settles = None if args.partial is None else next(
+                    pa.issues for pa in scenario.process.partials
+                    if pa.table == args.table and pa.id == args.partial)
+                point = terms_point(scenario, draws, args.table, pth.package, settles)
                 for iid, term in args.terms.items():
-                    vals = with_error(pth.package, key, draws.issues.index(iid))
+                    vals = with_error(point, key, draws.issues.index(iid))
                     ok &= within(vals, term.at_least, term.at_most)
             return ok
         if kind == "in_force":

@@ -83,9 +83,11 @@ def assumptions(scenario: Scenario, point: bool = False) -> tuple[str, ...]:
             and any(_asks_terms(q.when) for q in scenario.questions)):
         from .terms import DEFAULT_TERMS_ERROR
 
-        out.append(f"no terms error declared: a deal's terms are read with the model error "
-                   f"of bargaining forecasts, {DEFAULT_TERMS_ERROR:.3f} of the spread of the "
-                   f"positions (DEU III; docs/explanation/process.md)")
+        around = ("the members' compromise" if pr.terms_point == "compromise"
+                  else "the concluded package")
+        out.append(f"no terms error declared: a deal's terms are read around {around} with "
+                   f"the model error of bargaining forecasts, {DEFAULT_TERMS_ERROR:.3f} of the "
+                   f"spread of the positions (DEU III; docs/explanation/process.md)")
     return tuple(out)
 
 

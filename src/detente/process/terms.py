@@ -13,6 +13,12 @@ once per draw, table (or forecast model) and issue — so two questions about th
 in every draw. The spread is the range of the actors' positions and the status quo on the issue
 in that draw. ``process.terms_error`` sets the share (0: the model's point, as detente 0.1 read
 it). The error is fitted on nothing in the backtest archive.
+
+The error is the *compromise model's*, so it is read around that model's point
+(:func:`terms_point`): the mean of the table members' positions weighted by capability ×
+salience, on the issues the agreement settles (Achen 2006) — the process model says whether and
+when a deal is concluded, the compromise what it says. ``process.terms_point: package`` reads
+the proposer's package instead (what detente did before; docs/explanation/process.md).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from scipy.special import ndtri
 from ..scenario.draws import Draws, _uniforms
 from ..scenario.schema import Scenario
 
-__all__ = ["DEFAULT_TERMS_ERROR", "DEU_MAE", "terms_error", "terms_share"]
+__all__ = ["DEFAULT_TERMS_ERROR", "DEU_MAE", "terms_error", "terms_point", "terms_share"]
 
 DEU_MAE = 24.55 / 100.0
 """The compromise model's mean absolute error on the DEU III development file (share of the
@@ -54,3 +60,28 @@ def terms_error(scenario: Scenario, draws: Draws, seed: np.random.SeedSequence, 
     u = _uniforms(seed, f"terms:{key}:{draws.issues[j]}", draws.n, start)
     z = ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
     return share * spread * z
+
+
+def terms_point(scenario: Scenario, draws: Draws, table: str, package: np.ndarray,
+                issues: tuple[str, ...] | None = None) -> np.ndarray:
+    """The point (N, I) around which a concluded agreement's terms are read: NaN where no
+    agreement is concluded (``package`` (N, I), normalised units, NaN: none); otherwise the
+    compromise of the table's members (capability × salience weighted mean of their positions)
+    on each issue the agreement settles (``issues``: a partial agreement's; None: every issue a
+    member cares about), and the package's value (the status quo) elsewhere. With
+    ``process.terms_point: package``, the package itself."""
+    if scenario.process.terms_point == "package":
+        return package
+    from ..forecast.central import compromise_forecast
+
+    tb = next(t for t in scenario.tables if t.id == table)
+    idx = [draws.actors.index(a) for a in tb.members]
+    has = draws.has_stance[idx][None, :, :]
+    comp = compromise_forecast(draws.capability[:, idx],
+                               np.where(has, draws.position[:, idx], 0.0),
+                               np.where(has, draws.salience[:, idx], 0.0)).outcome
+    settled = np.isfinite(comp)
+    if issues is not None:
+        settled &= np.isin(np.array(draws.issues), issues)[None, :]
+    concluded = np.isfinite(package).all(axis=1, keepdims=True)
+    return np.where(concluded, np.where(settled, comp, package), np.nan)

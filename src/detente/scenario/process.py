@@ -160,6 +160,12 @@ class Process(Cited):
                     "table and draw, on the monthly hazard that a round reaches a decision. "
                     "0: every draw keeps the declared pace. Default: 1, fitted on the "
                     "backtest archive's dev half.")
+    terms_point: Literal["compromise", "package"] = Field(
+        default="compromise",
+        description="Around which point a concluded agreement's terms are read: 'compromise' "
+                    "(the members' positions weighted by capability × salience, on the issues "
+                    "it settles: the model whose error `terms_error` is) or 'package' (the "
+                    "proposer's package the process model concluded).")
     terms_error: NonNegative | None = Field(
         default=None,
         description="The model error of a deal's terms: the standard deviation of a term "
