@@ -80,6 +80,37 @@ def test_toy_archive_scores_by_hand():
     assert {i["kind"] for i in d["questions"]} <= set(kinds["all"])
 
 
+DECOMPOSITION = ("reliability", "resolution", "uncertainty", "within_bin_variance",
+                 "within_bin_covariance", "auc")
+
+
+def test_toy_archive_decomposes_the_brier_score():
+    d = backtest(load_archive(TOY), draws=20, seed=0).to_dict()
+    scored = [*d["scores"].values(), *(c["scores"] for c in d["per_case"].values())]
+    for variants in scored:
+        for v, s in variants.items():
+            assert {"n", "brier", "log_score", "calibration", *DECOMPOSITION} <= set(s), v
+            assert s["brier"] == pytest.approx(
+                s["reliability"] - s["resolution"] + s["uncertainty"]
+                + s["within_bin_variance"] - s["within_bin_covariance"], abs=1e-12)
+    for half in ("dev", "test"):  # both halves have a yes and a no
+        sc = d["scores"][half]
+        for v in ("always 50%", "base rate"):  # one number for every question
+            assert sc[v]["resolution"] == 0.0 and sc[v]["auc"] == 0.5, (half, v)
+        assert sc["always 50%"]["uncertainty"] == sc["process"]["uncertainty"]
+    # test: process 0 for a yes and a no: no discrimination, all of it a reliability error
+    test = d["scores"]["test"]["process"]
+    assert test["auc"] == 0.5 and test["resolution"] == 0.0
+    assert test["reliability"] == pytest.approx(0.25) and test["uncertainty"] == 0.25
+    # dev: process 1, 0, 1 for yes, no, yes: perfect
+    dev = d["scores"]["dev"]["process"]
+    assert dev["auc"] == 1.0 and dev["reliability"] == 0.0
+    assert dev["resolution"] == pytest.approx(dev["uncertainty"]) == pytest.approx(2 / 9)
+    # a single question (model:compromise on dev): nothing to rank, null rather than NaN
+    assert d["scores"]["dev"]["model:compromise"]["auc"] is None
+    json.dumps(d, allow_nan=False)
+
+
 def test_backtest_command_writes_json_and_html(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     out, page = tmp_path / "bt.json", tmp_path / "bt.html"
@@ -88,10 +119,19 @@ def test_backtest_command_writes_json_and_html(tmp_path, capsys, monkeypatch):
     text = capsys.readouterr().out
     assert "Test half (the scores that count)" in text and "0.500" in text
     assert "Process model by kind (dev half)" in text
+    head = next(line for line in text.splitlines() if line.lstrip().startswith("variant"))
+    assert [c.strip() for c in head.split("┃")] == ["variant", "n", "Brier", "log score",
+                                                   "reliability", "resolution", "AUC"]
+    assert "Brier = reliability − resolution + uncertainty" in text
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    assert "…" not in text  # no number cut
     d = json.loads(out.read_text())
     assert set(d["scores"]) == {"dev", "test", "all"}
+    assert set(DECOMPOSITION) <= set(d["scores"]["test"]["process"])
     html = page.read_text()
     assert 'id="reliability-test"' in html and "Content-Security-Policy" in html
+    assert "<th>reliability</th><th>resolution</th><th>uncertainty</th>" in html
+    assert "<th>within-bin</th><th>AUC</th>" in html
 
 
 def test_archive_subset_runs(capsys):

@@ -12,9 +12,11 @@ Baselines: ``always 50%``; ``base rate`` — the share of questions that resolve
 archive's *dev* half (fitted there, applied to both halves); ``nothing changes`` — the answer if
 nothing moves from ``as_of`` (no talks, no deal, no move; the status quo stays).
 
-Each is scored with the Brier and log scores and a calibration table (:mod:`detente.scoring`),
-per half (dev, test, all) and per case. Only the test half's scores count as evidence: nothing
-may be tuned on it.
+Each is scored with the Brier and log scores, a calibration table, the Brier score's
+decomposition (reliability, resolution, uncertainty and the two within-bin terms) and the AUC
+(:mod:`detente.scoring`), per half (dev, test, all) and per case. A baseline that forecasts
+one number for every question has resolution 0 and AUC 0.5: it does not sort the questions.
+Only the test half's scores count as evidence: nothing may be tuned on it.
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ def _score(items: list[dict[str, Any]], variant: str, base_rate: float) -> dict[
     else:
         p = [i["p"][variant] for i in rows]
     r = score_forecasts(p, [int(i["outcome"]) for i in rows])
-    return {"n": r.n, "brier": r.brier, "log_score": r.log_score,
+    return {"n": r.n, "brier": r.brier, "log_score": r.log_score, **r.decomposition(),
             "calibration": list(r.calibration)}
 
 

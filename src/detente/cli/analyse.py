@@ -130,7 +130,10 @@ def score(
         Optional[str], typer.Option("--json", metavar="PATH", help="Write the scores as JSON.")
     ] = None,
 ) -> None:
-    """Score the questions' probabilities against their resolutions: Brier, log, calibration."""
+    """Score the questions' probabilities against their resolutions: Brier, log, calibration,
+    the Brier score's decomposition and the AUC."""
+    import math
+
     from rich.table import Table
 
     from ..analysis import analyze as run_analysis
@@ -158,6 +161,12 @@ def score(
         con.print(f"Brier score {res.brier:.4f} (0 perfect; 0.25 = always 50%) · log score "
                   f"{res.log_score:.4f} (probabilities clipped to [{res.eps:g}, "
                   f"{1 - res.eps:g}])", markup=False)
+        within = res.within_bin_variance - res.within_bin_covariance
+        auc = ("— (every question resolved the same way)" if math.isnan(res.auc)
+               else f"{res.auc:.2f} (0.5 = no discrimination)")
+        con.print(f"Brier = reliability {res.reliability:.4f} (lower is better) − resolution "
+                  f"{res.resolution:.4f} (higher is better) + uncertainty "
+                  f"{res.uncertainty:.4f} + within-bin {within:.4f} · AUC {auc}", markup=False)
         t = Table(title="Calibration", title_justify="left", show_edge=False)
         for col in ("forecast bin", "n", "mean forecast", "observed frequency"):
             t.add_column(col, justify="right")

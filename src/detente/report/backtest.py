@@ -15,13 +15,19 @@ HALVES = (("test", "Test half (the scores that count)"), ("dev", "Dev half (fitt
           ("all", "All cases"))
 
 
+DECOMPOSITION = ("Brier = reliability − resolution + uncertainty (+ a within-bin term; each in "
+                 "the JSON). Reliability: lower is better; resolution: higher. AUC: 0.5 = no "
+                 "discrimination, 1 = every yes above every no.")
+
+
 def _f(v: float | None, digits: int = 3) -> str:
     return "—" if v is None else f"{v:.{digits}f}"
 
 
 def render_backtest(res: Any, con: Console) -> None:
-    """Scores per half (variants and baselines), the process model's calibration on the test
-    half, and each case's Brier scores. Every table fits 60 columns; numbers never wrap."""
+    """Scores per half (variants and baselines, with the Brier score's decomposition and the
+    AUC), the process model's calibration on the test half, and each case's Brier scores.
+    Every table fits 80 columns; numbers never wrap."""
     d = res.to_dict()
     n_cases = len(d["per_case"])
     con.print(f"Backtest of {n_cases} case(s) in {d['archive']}; split fixed on "
@@ -36,11 +42,14 @@ def render_backtest(res: Any, con: Console) -> None:
             continue
         t = Table(title=title, title_justify="left", show_edge=False)
         t.add_column("variant", overflow="fold")
-        for col in ("n", "Brier", "log score"):
+        for col in ("n", "Brier", "log score", "reliability", "resolution", "AUC"):
             t.add_column(col, justify="right", no_wrap=True)
         for v, s in sc.items():
-            t.add_row(v, str(s["n"]), _f(s["brier"]), _f(s["log_score"]))
+            t.add_row(v, str(s["n"]), _f(s["brier"]), _f(s["log_score"]),
+                      _f(s.get("reliability")), _f(s.get("resolution")), _f(s.get("auc"), 2))
         con.print(t)
+    if any(d["scores"].get(h) for h, _ in HALVES):
+        con.print(DECOMPOSITION, markup=False)
     cal = (d["scores"].get("test") or {}).get("process")
     if cal:
         t = Table(title="Calibration of the process model, test half", title_justify="left",
@@ -92,6 +101,12 @@ th:first-child,td:first-child{text-align:left}
 """
 
 
+def _within(s: dict[str, Any]) -> float | None:
+    """The within-bin terms of the Brier score's decomposition, variance less covariance."""
+    v, c = s.get("within_bin_variance"), s.get("within_bin_covariance")
+    return None if v is None or c is None else v - c
+
+
 def _table(head: list[str], rows: list[list[str]]) -> str:
     h = "".join(f"<th>{html.escape(c)}</th>" for c in head)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
@@ -112,15 +127,28 @@ def backtest_html(res: Any) -> str:
              f"<p>{len(d['per_case'])} cases; split fixed on {d['split_fixed_on']}; "
              f"{d['draws']:,} draws per case, seed {d['seed']}. Base rate (dev): {br}. "
              "Brier: 0 perfect, 0.25 = always 50%. Only the test half's scores count as "
-             "evidence.</p>"]
+             "evidence.</p>",
+             ("<p>Brier = reliability − resolution + uncertainty + within-bin (Murphy 1973; "
+              "Stephenson, Coelho &amp; Jolliffe 2008), over the reliability diagram's bins: "
+              "<b>reliability</b> is how far the forecasts lie from the share that came true "
+              "(lower is better; recalibration removes it), <b>resolution</b> how much the share "
+              "that came true differs between bins (higher is better; no recalibration adds "
+              "it), <b>uncertainty</b> the variance of the outcomes (the same for every forecast "
+              "of the same questions), <b>within-bin</b> what the bins hide (the forecasts' "
+              "variance within a bin less twice their covariance with the outcomes there). "
+              "<b>AUC</b>: the chance that a question that resolved yes got a higher forecast "
+              "than one that resolved no, ties counting half; 0.5 = no discrimination.</p>")]
     charts = []
     for half, title in HALVES:
         sc = d["scores"].get(half) or {}
         if not sc:
             continue
         parts.append(f"<h2>{html.escape(title)}</h2>")
-        parts.append(_table(["variant", "n", "Brier", "log score"],
-                            [[v, str(s["n"]), _f(s["brier"]), _f(s["log_score"])]
+        parts.append(_table(["variant", "n", "Brier", "log score", "reliability", "resolution",
+                             "uncertainty", "within-bin", "AUC"],
+                            [[v, str(s["n"]), _f(s["brier"]), _f(s["log_score"]),
+                              _f(s.get("reliability")), _f(s.get("resolution")),
+                              _f(s.get("uncertainty")), _f(_within(s)), _f(s.get("auc"), 2)]
                              for v, s in sc.items()]))
         fig = go.Figure()
         fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect",
