@@ -6,8 +6,9 @@ loop; the draws are vectorised). Each month (docs/explanation/process.md):
 1. A comprehensive deal in force is tested: it *lapses* if some member would now gain by
    reneging (its no-deal value less its reneging penalty exceeds its utility of the deal:
    a commitment problem, Powell 2006) or by the reference-class lapse hazard.
-2. Without a deal in force, the talks *meet* (from their start month, with the table's
-   monthly chance) and a round *reaches a decision* with the base-rate pace.
+2. Without a deal in force (and not in a month when one lapsed), the talks *meet* (from
+   their start month, with the table's monthly chance) and a round *reaches a decision* with
+   the base-rate pace, dispersed per table and draw by a gamma frailty (:func:`disperse`).
 3. In a decisive round a *proposer* is recognised (probabilities, or alternating) and offers
    its best package that gives every other member what the proposer believes that member
    needs: the member's no-deal value *under the proposer's own belief* about the no-deal
@@ -36,8 +37,8 @@ from scipy.special import gammaincinv
 
 from ..bargain import core
 from ..bargain.core import ZONE_TOL
-from ..bargain.two_members import frontier2
 from ..bargain.tables import VETO_TOL
+from ..bargain.two_members import frontier2
 from ..scenario.draws import Draws, _uniforms
 from ..scenario.schema import Scenario
 from ..utility import expected_distance, utility_weights
