@@ -413,3 +413,18 @@ def test_terms_are_read_around_the_members_compromise():
 def test_terms_point_refuses_an_unknown_value():
     with pytest.raises(Exception, match="terms_point"):
         _load(_scenario({"terms_point": "nash"}))
+
+
+def test_an_outcome_question_alone_is_not_said_to_read_the_compromise():
+    qs = [_q("o", {"outcome": {"issue": "x", "source": "t", "at_least": 55}})]
+    said = analyze(_load(_scenario({"base_rate": {"pace": 0.3}}, qs)), draws=20, seed=1,
+                   sensitivity=False).to_dict()["process"]["assumptions"]
+    terms = [x for x in said if x.startswith("no terms error")]
+    assert terms and "outcomes are read with" in terms[0] and "compromise" not in terms[0]
+
+
+def test_a_vanishing_pace_dispersion_keeps_the_pace():
+    from detente.process.simulate import disperse
+
+    pace = np.full(3, 0.2)
+    assert np.array_equal(disperse(pace, 1e-310, np.array([1e-15, 0.5, 1.0])), pace)

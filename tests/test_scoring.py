@@ -146,3 +146,14 @@ def test_cli_scores_resolved_questions(capsys, monkeypatch):
 def test_cli_without_resolutions_says_so(capsys):
     assert main(["score", str(SCENARIOS / "ukraine-2025-02.yaml"), "--draws", "5"]) == EXIT["error"]
     assert "no question in these files has a `resolution`" in capsys.readouterr().err
+
+
+def test_a_nan_forecast_is_refused():
+    import math
+
+    import pytest
+
+    from detente.scoring import score_forecasts
+
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        score_forecasts([math.nan, 0.2], [1, 0])

@@ -133,7 +133,7 @@ def score_forecasts(p: Any, o: Any, *, eps: float = 1e-3, bins: int = 10,
         raise ValueError("p and o must be 1-D arrays of the same length")
     if p.size == 0:
         return ScoreResult(0, math.nan, math.nan, eps, (), items)
-    if np.any((p < 0) | (p > 1)) or not np.all(np.isin(o, (0.0, 1.0))):
+    if not np.all((p >= 0) & (p <= 1)) or not np.all(np.isin(o, (0.0, 1.0))):
         raise ValueError("forecasts must lie in [0, 1] and outcomes be 0 or 1")
     n = p.size
     brier = float(np.mean((p - o) ** 2))

@@ -75,7 +75,7 @@ def assumptions(scenario: Scenario, point: bool = False) -> tuple[str, ...]:
         from ..scenario.process import DEFAULT_PACE_DISPERSION
 
         out.append(f"no pace dispersion declared: each table's monthly hazard of a decisive "
-                   f"round is the declared pace's times a factor of mean 1 and variance "
+                   f"round is the pace's times a factor of mean 1 and variance "
                    f"{DEFAULT_PACE_DISPERSION:g} per draw (negotiations differ from their "
                    f"reference class; a gamma frailty), fitted on the backtest archive's dev "
                    f"half")
@@ -83,23 +83,26 @@ def assumptions(scenario: Scenario, point: bool = False) -> tuple[str, ...]:
             and any(_asks_terms(q.when) for q in scenario.questions)):
         from .terms import DEFAULT_TERMS_ERROR
 
-        around = ("the members' compromise" if pr.terms_point == "compromise"
-                  else "the concluded package")
-        out.append(f"no terms error declared: a deal's terms are read around {around} with "
+        deal = any(_asks_terms(q.when, concluded=True) for q in scenario.questions)
+        around = ("" if not deal else " around the members' compromise"
+                  if pr.terms_point == "compromise" else " around the concluded package")
+        what = "a deal's terms are" if deal else "outcomes are"
+        out.append(f"no terms error declared: {what} read{around} with "
                    f"the model error of bargaining forecasts, {DEFAULT_TERMS_ERROR:.3f} of the "
                    f"spread of the positions (DEU III; docs/explanation/process.md)")
     return tuple(out)
 
 
-def _asks_terms(pred: Any) -> bool:
-    """Whether a condition reads a deal's terms (``concluded`` with terms, ``outcome``)."""
+def _asks_terms(pred: Any, concluded: bool = False) -> bool:
+    """Whether a condition reads a deal's terms (``concluded`` with terms, or ``outcome``
+    unless ``concluded``: only the former)."""
     kind = next(iter(type(pred).model_fields))
     args = getattr(pred, kind)
     if kind in ("all", "any"):
-        return any(_asks_terms(p) for p in args)
+        return any(_asks_terms(p, concluded) for p in args)
     if kind == "not_":
-        return _asks_terms(args)
-    return kind == "outcome" or (kind == "concluded" and bool(args.terms))
+        return _asks_terms(args, concluded)
+    return (kind == "outcome" and not concluded) or (kind == "concluded" and bool(args.terms))
 
 
 def process_solve(scenario: Scenario, draws: Draws, ss: np.random.SeedSequence | None,

@@ -125,9 +125,10 @@ def disperse(pace: np.ndarray, var: float, u: np.ndarray | None) -> np.ndarray:
     chance, i.e. a hazard rate h = −ln(1 − pace); the negotiation's own rate is h·F with F a
     gamma frailty of mean 1 and variance ``var`` (its quantile at uniforms ``u``; None: the
     point estimate, F = 1), so its pace is 1 − (1 − pace)^F. A pace of exactly 0 or 1 is
-    certain by declaration and stays."""
+    certain by declaration and stays. A variance below 1e-9 counts as 0 (the gamma law's
+    shape 1/var would overflow)."""
     pace = np.asarray(pace, dtype=float)
-    if u is None or var == 0.0:
+    if u is None or var < 1e-9:
         return pace
     pace = np.broadcast_to(pace, u.shape)
     inner = (pace > 0.0) & (pace < 1.0)

@@ -163,6 +163,9 @@ def process_inputs(scenario: Any, cites: Cites) -> list[dict[str, Any]]:
         add(f"how far {u.actor} can move {u.issue} in a month", f"{base}.step", _g(u.step), u)
     if p.terms_error is not None:
         add("model error of a deal's terms", "process.terms_error", _g(p.terms_error), p)
+    if p.terms_point != "compromise":
+        add("point a concluded deal's terms are read around", "process.terms_point",
+            p.terms_point, p)
     if p.pace_dispersion is not None:
         add("dispersion of the pace around the reference class (frailty variance)",
             "process.pace_dispersion", _g(p.pace_dispersion), p)
