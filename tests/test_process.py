@@ -428,3 +428,15 @@ def test_a_vanishing_pace_dispersion_keeps_the_pace():
 
     pace = np.full(3, 0.2)
     assert np.array_equal(disperse(pace, 1e-310, np.array([1e-15, 0.5, 1.0])), pace)
+
+
+def test_the_summary_says_what_a_concluded_deal_contains_as_terms_questions_read_it():
+    proc = {"base_rate": {"pace": 1.0}, "terms_error": 0}
+    a = analyze(_load(_scenario(proc)), draws=50, seed=1, sensitivity=False)
+    d = a.to_dict()["process"]
+    assert d["terms_point"] == "compromise"
+    t = d["tables"]["t"]
+    assert t["terms"]["x"]["p50"] == pytest.approx(100 / 1.5)  # a at 100 (1), b at 0 (0.5)
+    assert t["terms"]["x"]["defined"] == 1.0
+    said = " ".join(t["why"]["sentences"])
+    assert "What it contains" in said and "x 67 [67–67]" in said and "y 67" in said

@@ -185,14 +185,11 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
     def with_error(x: np.ndarray, key: str, j: int) -> np.ndarray:
         """Issue j of packages x (N, I) in the issue's units, read with the model error of
         terms (:mod:`detente.process.terms`); NaN where there is no package."""
-        from .process.terms import terms_error
+        from .process.terms import read_term
 
-        if process is None or process.point:  # the point estimate: the error's centre, 0
-            v = x[:, j]
-        else:
-            v = np.clip(x[:, j] + terms_error(scenario, draws, process.seed, process.start,
-                                              key, j), 0.0, 1.0)
-        return np.asarray(draws.scale_lo[j] + v * (draws.scale_hi[j] - draws.scale_lo[j]))
+        point = process is None or process.point  # the point estimate: the error's centre, 0
+        return read_term(scenario, draws, None if point else process.seed,
+                         0 if process is None else process.start, key, x, j)
 
     def packages(src: str) -> np.ndarray:
         """The packages (N, I) an outcome's source names: a model's forecast, the ensemble

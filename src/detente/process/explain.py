@@ -86,12 +86,28 @@ def _pct(x: float | None) -> str:
     return f"{x:.0%}"
 
 
+def _terms(scenario: Scenario, draws: Draws, proc: Any, tid: str, tp: Any, key: str,
+           S: Any) -> dict[str, Any]:
+    """Per issue, what a concluded deal contains as the questions about terms read it: the
+    members' compromise (or the package, ``process.terms_point``) plus the model error."""
+    from .terms import read_term, terms_point
+
+    def values(j: int) -> np.ndarray:
+        point = terms_point(scenario, draws, tid, tp.package)
+        return read_term(scenario, draws, None if proc.point else proc.seed, proc.start, tid,
+                         point, j)
+
+    return {iss: S.stat(f"{key}.terms.{iss}", lambda j=j: values(j))
+            for j, iss in enumerate(draws.issues)}
+
+
 def process_to_dict(scenario: Scenario, draws: Draws, proc: Any, S: Any) -> dict[str, Any]:
     """The JSON summary of a :class:`~detente.process.ProcessResult` (every reduction over
     draws through the digest provider ``S``)."""
     months = [float(m) for m in proc.months]
     horizon = months[-1]
     out: dict[str, Any] = {"months": months, "assumptions": list(proc.assumptions),
+                           "terms_point": scenario.process.terms_point,
                            "tables": {}, "unilateral": []}
     for tid, tp in proc.tables.items():
         key = f"process.{tid}"
@@ -116,6 +132,7 @@ def process_to_dict(scenario: Scenario, draws: Draws, proc: Any, S: Any) -> dict
             iss: S.stat(f"{key}.package.{iss}",
                         lambda tp=tp, j=j: draws.to_user(tp.package)[:, j])
             for j, iss in enumerate(draws.issues)}
+        rec["terms"] = _terms(scenario, draws, proc, tid, tp, key, S)
         rec["proposer_of_deal"] = S.categories(f"{key}.proposer_of_deal", lambda tp=tp: (
             [*tp.members, "none"], _deal_proposer(tp)))
         rec["partials"] = {
@@ -140,7 +157,12 @@ def process_to_dict(scenario: Scenario, draws: Draws, proc: Any, S: Any) -> dict
             "reneged": S.share(f"{key}.why.reneged", lambda tp=tp: tp.reneged.any(axis=1)),
             "broke_down": S.share(f"{key}.why.broke_down", lambda tp=tp: tp.broke_down.any(1)),
         }
-        why["sentences"] = _sentences(tid, rec, why, horizon)
+        members = [draws.actors.index(a) for a in tp.members]
+        agenda = [iss for j, iss in enumerate(draws.issues)
+                  if draws.has_stance[members, j].any()]
+        around = ("the members' compromise" if scenario.process.terms_point == "compromise"
+                  else "the concluded package")
+        why["sentences"] = _sentences(tid, rec, why, horizon, agenda, around)
         rec["why"] = why
         out["tables"][tid] = rec
     for k, mv in enumerate(proc.unilateral):
@@ -168,7 +190,8 @@ def _deal_proposer(tp: Any) -> np.ndarray:
     return np.where(tp.concluded.any(axis=1), who, k)
 
 
-def _sentences(tid: str, rec: dict[str, Any], why: dict[str, Any], horizon: float) -> list[str]:
+def _sentences(tid: str, rec: dict[str, Any], why: dict[str, Any], horizon: float,
+               agenda: list[str] | None = None, around: str = "") -> list[str]:
     h = int(horizon)
     conc = rec["concluded_so_far"][-1] if rec["concluded_so_far"] else 0.0
     out = [f"No comprehensive deal at {tid} by month {h} in {_pct(1 - conc)} of draws."]
@@ -176,6 +199,12 @@ def _sentences(tid: str, rec: dict[str, Any], why: dict[str, Any], horizon: floa
     if fm.get("p50") is not None and conc > 0:
         out.append(f"Where one is concluded, the median month is {fm['p50']:.0f} "
                    f"[{fm['p05']:.0f}–{fm['p95']:.0f}].")
+        terms = [f"{iss} {st['p50']:.0f} [{st['p05']:.0f}–{st['p95']:.0f}]"
+                 for iss in agenda or [] if (st := rec.get("terms", {}).get(iss))
+                 and st.get("p50") is not None]
+        if terms:
+            out.append(f"What it contains, as questions about terms read it (around {around}, "
+                       f"with the model error; median [5–95%]): " + "; ".join(terms) + ".")
     if why["no_zone_now"] > 0:
         s = f"No zone of agreement at month 0 in {_pct(why['no_zone_now'])} of draws"
         if why["optimism_closes_zone_now"] > 0:

@@ -31,7 +31,8 @@ from scipy.special import ndtri
 from ..scenario.draws import Draws, _uniforms
 from ..scenario.schema import Scenario
 
-__all__ = ["DEFAULT_TERMS_ERROR", "DEU_MAE", "terms_error", "terms_point", "terms_share"]
+__all__ = ["DEFAULT_TERMS_ERROR", "DEU_MAE", "read_term", "terms_error", "terms_point",
+           "terms_share"]
 
 DEU_MAE = 24.55 / 100.0
 """The compromise model's mean absolute error on the DEU III development file (share of the
@@ -85,3 +86,16 @@ def terms_point(scenario: Scenario, draws: Draws, table: str, package: np.ndarra
         settled &= np.isin(np.array(draws.issues), issues)[None, :]
     concluded = np.isfinite(package).all(axis=1, keepdims=True)
     return np.where(concluded, np.where(settled, comp, package), np.nan)
+
+
+def read_term(scenario: Scenario, draws: Draws, seed: np.random.SeedSequence | None, start: int,
+              key: str, x: np.ndarray, j: int) -> np.ndarray:
+    """Issue j of points ``x`` (N, I; normalised, NaN: no agreement) as a question about terms
+    reads it, in the issue's units: the point plus the model error drawn for ``key`` (a table,
+    ``table:partial`` or a forecast model), clipped to the scale; ``seed`` None (the point
+    estimate): the point itself."""
+    if seed is None:
+        v = x[:, j]
+    else:
+        v = np.clip(x[:, j] + terms_error(scenario, draws, seed, start, key, j), 0.0, 1.0)
+    return np.asarray(draws.scale_lo[j] + v * (draws.scale_hi[j] - draws.scale_lo[j]))

@@ -91,7 +91,9 @@ def process_view(data: dict[str, Any] | None, *, limit: int = TERMINAL_MONTHS
                     for key in ("concluded_so_far", "in_force", "lapsed_so_far")}
             partials.append({"id": pid, **last,
                              **{f"{key}_text": _p(v) for key, v in last.items()}})
+        terms = rec.get("terms") or {}
         package = [{"issue": iss, "text": _stat_text(st),
+                    "terms": _stat_text(terms[iss]) if iss in terms else "—",
                     "defined": _p(st.get("defined")) if st else "—"}
                    for iss, st in (rec.get("package") or {}).items()]
         prop = rec.get("proposer_of_deal") or {}
@@ -126,8 +128,10 @@ def process_view(data: dict[str, Any] | None, *, limit: int = TERMINAL_MONTHS
             "path": (f"{pm[0]:.1f} → {pm[-1]:.1f}" if pm else "—"),
             "tightens": mv.get("tightens"), "eases": mv.get("eases"),
             "tightens_text": _p(mv.get("tightens")), "eases_text": _p(mv.get("eases"))})
+    around = ("the concluded package" if data.get("terms_point") == "package"
+              else "the members' compromise")
     return {"horizon": horizon, "tables": tables, "unilateral": unilateral,
-            "assumptions": list(data.get("assumptions") or [])}
+            "assumptions": list(data.get("assumptions") or []), "terms_around": around}
 
 
 # ------------------------------------------------------------------------------------ terminal
