@@ -187,9 +187,9 @@ def evaluate_condition(pred: Any, scenario: Scenario, draws: Draws,
         terms (:mod:`detente.process.terms`); NaN where there is no package."""
         from .process.terms import read_term
 
-        point = process is None or process.point  # the point estimate: the error's centre, 0
-        return read_term(scenario, draws, None if point else process.seed,
-                         0 if process is None else process.start, key, x, j)
+        if process is None or process.point:  # the point estimate: the error's centre, 0
+            return read_term(scenario, draws, None, 0, key, x, j)
+        return read_term(scenario, draws, process.seed, process.start, key, x, j)
 
     def packages(src: str) -> np.ndarray:
         """The packages (N, I) an outcome's source names: a model's forecast, the ensemble
