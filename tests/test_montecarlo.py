@@ -17,7 +17,7 @@ import pytest
 from detente import load_scenario, loads_scenario
 from detente.analysis import analyze
 from detente.errors import DetenteError
-from detente.montecarlo import merge, plan_chunks
+from detente.montecarlo import merge, plan_chunks, run_chunks
 from detente.answers import wilson_interval
 
 from ._montecarlo import EC, EC_UNCERTAIN, FLAGSHIP, ROOT
@@ -277,3 +277,29 @@ def test_an_interruption_between_chunks_stops_the_workers_at_once(ec_uncertain):
                 progress=progress)
     assert info.value.__traceback__ is not None  # still held
     assert mp.active_children() == []
+
+
+def _fails_at_two(s, n):
+    if s == 2:
+        raise ValueError("boom at 2")
+    return s * 10
+
+
+def test_the_pool_runs_many_chunks_a_few_at_a_time_and_forgets_them():
+    from detente.montecarlo import pool
+
+    got = {}
+    chunks = [(i, 1) for i in range(40) if i != 2]  # more chunks than the window holds
+    run_chunks(_fails_at_two, chunks, lambda s, n: (s, n), backend="processes", workers=2,
+               fold=got.__setitem__)
+    assert got == {k: s * 10 for k, (s, _) in enumerate(chunks)}
+    assert pool._SHARED == {}  # the jobs are not kept after the run
+
+
+def test_a_worker_error_reaches_the_caller_and_stops_the_pool():
+    from detente.montecarlo import pool
+
+    with pytest.raises(ValueError, match="boom at 2"):
+        run_chunks(_fails_at_two, [(i, 1) for i in range(8)], lambda s, n: (s, n),
+                   backend="processes", workers=2, fold=lambda i, r: None)
+    assert pool._SHARED == {}

@@ -22,11 +22,9 @@ Ctrl-C (KeyboardInterrupt) stops the workers and propagates; nothing is half-wri
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import os
-import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,6 +32,7 @@ import numpy as np
 
 from ..errors import DetenteError
 from ..scenario.draws import BLOCK
+from .pool import processes
 
 __all__ = ["BACKENDS", "Progress", "first_draws", "merge", "plan_chunks", "run_chunks"]
 
@@ -171,67 +170,9 @@ def _work(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
     return fn(*args)
 
 
-def _ignore_sigint() -> None:  # pragma: no cover - runs in worker processes
-    """Workers leave Ctrl-C to the parent, which stops them; no tracebacks from each."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Hold SIGINT while a pool forks its workers, then deliver it to the parent.
-
-    A terminal's Ctrl-C goes to the whole process group. A worker forked at that moment, before
-    its initializer ignores SIGINT, would die in its bootstrap, and the pool would wait for its
-    task for ever. Held here, the signal only sets a flag (inherited by the forked workers, where
-    it does nothing); once the pool stands, the parent raises KeyboardInterrupt if one came. Only
-    the main thread can set signal handlers; elsewhere (the web app's runs) nothing changes.
-    """
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    came: list[int] = []
-    old = signal.signal(signal.SIGINT, lambda sig, frame: came.append(sig))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-    if came:
-        raise KeyboardInterrupt
-
-
 def _serial(jobs: list[tuple[Any, ...]]) -> Iterator[tuple[int, Any]]:
     for i, job in enumerate(jobs):
         yield i, _work(job)
-
-
-def _processes(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[tuple[int, Any]]:
-    import multiprocessing as mp
-
-    # fork where the platform has it: workers start at once and scripts need no
-    # ``if __name__ == "__main__"`` guard (spawn re-imports the main module)
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    pool = None
-    try:
-        with _sigint_held():  # a Ctrl-C while the workers start reaches the parent afterwards
-            pool = ctx.Pool(processes=min(workers, len(jobs)), initializer=_ignore_sigint)
-    except KeyboardInterrupt:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-        raise
-    ok = False
-    try:
-        for i, res in pool.imap_unordered(_indexed, list(enumerate(jobs))):
-            yield i, res
-        ok = True
-    finally:
-        if ok:
-            pool.close()
-        else:  # interrupted or failed: stop the workers now
-            pool.terminate()
-        pool.join()
 
 
 def _indexed(item: tuple[int, Any]) -> tuple[int, Any]:
@@ -313,7 +254,7 @@ def run_chunks(
     if backend == "serial" or (backend == "processes" and len(jobs) == 1):
         it = _serial(jobs)
     elif backend == "processes":
-        it = _processes(jobs, w)
+        it = processes(jobs, w)
     else:
         it = _dask(jobs, w, scheduler)
     try:
