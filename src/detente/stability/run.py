@@ -12,12 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .analysis import coalitions_to_dict
-from .coalitions import CoalitionResult
+from .analysis import ConflictAnalysis, coalitions_to_dict
 from .concepts import StabilityResult
-from .explain import Explanation
 from .model import Conflict
-from .status_quo import StatusQuoResult
 
 if TYPE_CHECKING:  # pragma: no cover  (the inverse solver loads only when asked for)
     from .inverse import InverseResult
@@ -28,8 +25,8 @@ SanctionRule = Literal["textbook", "gmcrplus"]
 """How opponents may sanction: in any legal sequence, or each at most once (GMCR+)."""
 
 
-@dataclass(frozen=True, eq=False)
-class StabilityRun:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class StabilityRun(ConflictAnalysis):
     """A conflict's stability analysis: every state's stability and what the status quo and the
     coalitions add to it, with where it came from and how it was bounded.
 
@@ -39,8 +36,8 @@ class StabilityRun:
     ``source`` (the file, or the scenario id); ``engine``: the solved
     :class:`~detente.stability.Conflict`; ``sanction_rule``.
 
-    The analysis of the status quo and the coalitions
-    (:class:`~detente.stability.analysis.ConflictAnalysis`): ``explanations`` (per concept, one
+    Inherited from :class:`~detente.stability.analysis.ConflictAnalysis`, the analysis of the
+    status quo and the coalitions: ``explanations`` (per concept, one
     :class:`~detente.stability.explain.Explanation` per DM), ``status_quo_analysis`` (per
     concept, a :class:`~detente.stability.status_quo.StatusQuoResult`), ``coalitions`` (None
     with two DMs or when skipped), ``limits`` (what was bounded, one sentence each) and ``full``
@@ -58,12 +55,6 @@ class StabilityRun:
     owners: tuple[str, ...]
     engine: Conflict = field(repr=False)
     sanction_rule: SanctionRule
-    explanations: Mapping[str, tuple[Explanation, ...]] = field(default_factory=dict,
-                                                                repr=False)
-    status_quo_analysis: Mapping[str, StatusQuoResult] = field(default_factory=dict, repr=False)
-    coalitions: CoalitionResult | None = field(default=None, repr=False)
-    limits: tuple[str, ...] = ()
-    full: bool = False
     inverse: Mapping[str, InverseResult] = field(default_factory=dict, repr=False)
     exported: str | None = None
 

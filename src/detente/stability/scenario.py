@@ -11,12 +11,13 @@ per run and keeps the record as ``Analysis.stability``; ``detente stability FILE
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DetenteError
-from .analysis import conflict_analysis
+from .analysis import ConflictAnalysis, conflict_analysis
 from .concepts import CONCEPTS, stability_solve
 from .conditions import All, AnyOf, Condition, Lit, Not
 from .model import Conflict as Engine
@@ -141,9 +142,8 @@ def _run(engine: Engine, options: Sequence[str], status_quo: str | None, title: 
     return StabilityRun(
         result=result, options=tuple(options), status_quo=status_quo, title=title,
         source=source, owners=tuple(o.owner for o in engine.options), engine=engine,
-        sanction_rule=sanction_rule, explanations=parts.explanations,
-        status_quo_analysis=parts.status_quo_analysis, coalitions=parts.coalitions,
-        limits=parts.limits, full=parts.full)
+        sanction_rule=sanction_rule,
+        **{f.name: getattr(parts, f.name) for f in fields(ConflictAnalysis)})
 
 
 def export_run_graph(run: StabilityRun, path: str | PathLike[str]) -> Path:
