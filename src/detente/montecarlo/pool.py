@@ -104,13 +104,10 @@ def processes(jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]], workers: i
             if i is None:
                 return False
             assert pool is not None
-            if fork:
-                pool.apply_async(_shared, ((token, i),), callback=lambda r: done.put((True, r)),
-                                 error_callback=lambda e: done.put((False, e)))
-            else:
-                pool.apply_async(_carried, ((i, jobs[i]),),
-                                 callback=lambda r: done.put((True, r)),
-                                 error_callback=lambda e: done.put((False, e)))
+            task: tuple[Any, Any] = (token, i) if fork else (i, jobs[i])
+            pool.apply_async(_shared if fork else _carried, (task,),
+                             callback=lambda r: done.put((True, r)),
+                             error_callback=lambda e: done.put((False, e)))
             return True
 
         running = sum(submit() for _ in range(WINDOW * min(workers, len(jobs))))

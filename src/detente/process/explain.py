@@ -92,13 +92,10 @@ def _terms(scenario: Scenario, draws: Draws, proc: Any, tid: str, tp: Any, key: 
     members' compromise (or the package, ``process.terms_point``) plus the model error."""
     from .terms import read_term, terms_point
 
-    def values(j: int) -> np.ndarray:
-        point = terms_point(scenario, draws, tid, tp.package)
-        return read_term(scenario, draws, None if proc.point else proc.seed, proc.start, tid,
-                         point, j)
-
-    return {iss: S.stat(f"{key}.terms.{iss}", lambda j=j: values(j))
-            for j, iss in enumerate(draws.issues)}
+    point = terms_point(scenario, draws, tid, tp.package)  # once per table, not per issue
+    seed = None if proc.point else proc.seed
+    return {iss: S.stat(f"{key}.terms.{iss}", lambda j=j: read_term(
+        scenario, draws, seed, proc.start, tid, point, j)) for j, iss in enumerate(draws.issues)}
 
 
 def process_to_dict(scenario: Scenario, draws: Draws, proc: Any, S: Any) -> dict[str, Any]:
