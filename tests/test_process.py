@@ -213,6 +213,46 @@ def test_partial_agreement_and_its_expiry():
     assert not pp.lapsed.any()  # expiry as agreed is not a lapse
 
 
+def test_a_partial_agreement_leaves_its_open_issues_contested():
+    """a and b each expect to win y by fighting on: mutual optimism, no zone for a
+    comprehensive deal. A truce on x alone settles nothing about y, so neither side's
+    optimism about y stands in its way: it is concluded, and how sure each side is of
+    winning y does not change that."""
+    proc = {"base_rate": {"pace": 1.0},
+            "partials": [{"id": "p", "table": "t", "issues": ["x"], "chance": 1.0,
+                          "duration": 1}]}
+    qs = [_q("p0", {"concluded": {"table": "t", "partial": "p", "by_month": 0}}),
+          _q("c12", {"concluded": {"table": "t", "by_month": 12}})]
+    probs = []
+    for ea, eb in ((0, 100), (20, 80), (45, 55)):
+        nd = {"a": {"cost": 0.1, "expects": {"y": ea}},
+              "b": {"cost": 0.1, "expects": {"y": eb}}}
+        a = analyze(_load(_scenario(proc, qs, nd)), draws=200, seed=1)
+        probs.append({q.id: q.probability for q in a.questions})
+    assert probs[0]["c12"] == 0.0  # each expects to win y: no comprehensive deal
+    assert [p["p0"] for p in probs] == [1.0, 1.0, 1.0]
+
+
+def test_a_veto_player_judges_a_partial_agreement_on_its_own_issues():
+    """v cares about x and y and expects y to go its way; a truce on x that moves x towards
+    v's position is in force however sure v is about y."""
+    proc = {"base_rate": {"pace": 0.0},
+            "partials": [{"id": "p", "table": "t", "issues": ["x"], "chance": 1.0}]}
+    qs = [_q("f0", {"in_force": {"table": "t", "partial": "p", "at_month": 0}})]
+    extra = {"implementation": [{"actor": "v", "issues": ["x"]}]}
+    doc = _scenario(proc, qs, None, extra)
+    doc["stances"]["v"] = {"x": {"position": 40, "salience": 1.0},
+                           "y": {"position": 0, "salience": 1.0}}
+    for ev in (0, 50):
+        doc["no_deal"] = {"a": {"cost": 0.1}, "b": {"cost": 0.1},
+                          "v": {"cost": 0.0, "expects": {"y": ev}}}
+        a = analyze(_load(doc), draws=50, seed=1)
+        pp = a.process.tables["t"].partials["p"]
+        x = pp.package[:, 0]  # normalised: v's ideal on x is 0.4, the status quo 0.5
+        expect = np.abs(x - 0.4) < 0.1 - 1e-9
+        assert np.array_equal(pp.in_force[:, 0], expect)
+
+
 def test_unilateral_move_and_its_question():
     proc = {"base_rate": {"pace": 0.0},
             "unilateral": [{"actor": "a", "issue": "y", "range": [0, 50], "step": 10}]}

@@ -21,7 +21,9 @@ loop; the draws are vectorised). Each month (docs/explanation/process.md):
 5. Declared *partial agreements* come onto the agenda with their own monthly chance while no
    comprehensive deal is in force; they are proposed and accepted the same way over their
    issues (no value of waiting: an interim step), run for their duration and lapse with their
-   own hazard.
+   own hazard. A partial agreement settles only its issues: the issues it leaves open stay
+   contested whether or not it is signed, so every member (and veto player) values them by
+   its own belief either way and they do not enter its decision (:func:`_open_issues`).
 
 Random numbers come from their own streams per (table, purpose, month) and block of draws
 (:func:`detente.scenario.draws._uniforms`), so a draw's path is the same whatever the chunking.
@@ -110,6 +112,31 @@ def _perceived(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray,
     base = np.where(np.isnan(value)[:, None, :, None], out - cost[:, None, :, None],
                     value[:, None, :, None])
     return base - drift[:, None, :, None] * t[None, None, None, :]
+
+
+def _issue_values(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray
+                  ) -> np.ndarray:
+    """(N, K, J, I, T): w_ji · (1 − E|X_i(t) − p_ji|), issue i's share of actor j's utility of
+    the no-deal state under viewer k's belief (mean, sd: (N, K, I, T)); w, pos: (N, J, I)."""
+    return np.stack([w[..., None] * (1.0 - expected_distance(
+        mean[:, a, None, :, :], sd[:, a, None, :, :], pos[..., None]))
+        for a in range(mean.shape[1])], axis=1)
+
+
+def _open_issues(w: np.ndarray, pos: np.ndarray, q: np.ndarray, settles: np.ndarray,
+                 believed: np.ndarray, explicit: np.ndarray) -> np.ndarray:
+    """What to add to an actor's no-deal value to compare it with a partial agreement's
+    package: (R, J). The package holds the issues the partial leaves open at the status quo
+    ``q`` (R, I), but signing a truce does not settle them — they stay contested either way —
+    so the actor values them as it does without the partial, by its belief: the addend
+    swaps the believed value of the open issues (``believed``: (R, J, I) per-issue values)
+    for their value at the status quo, and the partial is judged on the issues it settles
+    (and the no-deal cost it relieves while it runs). ``settles``: (I,) bool. An actor with
+    an explicit no-deal ``value`` (``explicit``: (R, J) bool) has no per-issue belief to
+    judge by: its value is compared with the package as it stands (addend 0)."""
+    open_ = ~settles
+    at_q = core.utilities(w * open_, pos, q)
+    return np.where(explicit, 0.0, at_q - (believed * open_).sum(axis=-1))
 
 
 def pace_dispersion(scenario: Scenario) -> float:
@@ -201,7 +228,9 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
     def u(name: str, t: int) -> np.ndarray:
         return _uniforms(ss, f"process:{table_id}:{name}:{t}", n, start)
 
-    def veto_ok(x: np.ndarray, t: int) -> np.ndarray:
+    def veto_ok(x: np.ndarray, t: int, settles: np.ndarray | None = None) -> np.ndarray:
+        """Every veto player off the table whose issues ``x`` moves accepts it (a partial
+        agreement's veto players judge it on the issues it ``settles``, as members do)."""
         ok = np.ones(x.shape[0], bool)
         have = np.isfinite(x).all(axis=1)
         xx = np.nan_to_num(x)
@@ -209,7 +238,13 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
             moved = (np.abs(xx - q) > 1e-9) if iss is None else (
                 np.abs(xx[:, iss] - q[:, iss]) > 1e-9)
             moved = moved.any(axis=1)
-            ua = core.utilities(wall[:, a:a + 1], draws.position[:, a:a + 1], xx)[:, 0]
+            wa, pa = wall[:, a:a + 1], draws.position[:, a:a + 1]
+            ua = core.utilities(wa, pa, xx)[:, 0]
+            if settles is not None:
+                believed = _issue_values(wa, pa, mean[:, a:a + 1, :, t:t + 1],
+                                         sd[:, a:a + 1, :, t:t + 1])[:, 0, :, :, 0]
+                ua = ua - _open_issues(wa, pa, q, settles, believed,
+                                       explicit[:, a:a + 1])[:, 0]
             ok &= ~moved | (ua >= dall[:, a, t] - VETO_TOL)
         return ok & have
 
@@ -255,6 +290,11 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
         concluded=np.zeros((n, nt), bool), in_force=np.zeros((n, nt), bool),
         lapsed=np.zeros((n, nt), bool)) for pa in partials}
     rows_all = np.arange(n)
+    explicit = ~np.isnan(draws.value)  # (N, A): a declared no-deal value, no beliefs
+    if partials:
+        # issue by issue, what each member's no-deal value is under each member's belief
+        per_issue = _issue_values(w, pos, mean[:, idx][..., :nt], sd[:, idx][..., :nt])
+        settles = {pa.id: np.isin(draws.issues, pa.issues) for pa in partials}
 
     for t in range(nt):
         tm = float(months[t])
@@ -336,8 +376,12 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                 pfree[:, [draws.issues.index(i) for i in pa.issues]] = True
                 pfree &= free[rp]
                 kp = _pick(u(f"partial:{pa.id}:proposer", t)[rp], rho[rp])
-                d_t = d_own[rp, :, t]
-                floors = np.where(learned[rp, kp], d_t, perc[rp, kp, :, t]) + MARGIN
+                ex, sp = explicit[rp][:, idx], settles[pa.id]
+                own = per_issue[rp, :, :, :, t][:, np.arange(k), np.arange(k)]  # (R, K, I)
+                d_t = d_own[rp, :, t] + _open_issues(w[rp], pos[rp], q[rp], sp, own, ex)
+                view = perc[rp, kp, :, t] + _open_issues(
+                    w[rp], pos[rp], q[rp], sp, per_issue[rp, kp, :, :, t], ex)
+                floors = np.where(learned[rp, kp], d_t, view) + MARGIN
                 floors[np.arange(rp.size), kp] = d_t[np.arange(rp.size), kp] + MARGIN
                 x, ok = best_package(w[rp], pos[rp], floors, q[rp], pfree, kp)
                 ux = core.utilities(w[rp], pos[rp], np.nan_to_num(x))
@@ -349,7 +393,7 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                 st["x"][cp] = x[yes]
                 fresh = cp[~np.isfinite(st["first"][cp]).all(axis=1)]
                 st["first"][fresh] = x[yes][np.isin(cp, fresh)]
-            st["in_force"][:, t] = on & veto_ok(st["x"], t)
+            st["in_force"][:, t] = on & veto_ok(st["x"], t, settles[pa.id])
 
     return TablePath(
         table=table_id, months=months, proposer=proposer, rejecters=rejecters,

@@ -105,8 +105,9 @@ class Partial(Cited):
     name: Text | None = None
     table: Id
     issues: tuple[Id, ...] = Field(
-        min_length=1, description="The issues this sub-package settles; the others stay at "
-                                  "the status quo.")
+        min_length=1, description="The issues this sub-package settles. The others stay "
+                                  "open: members and veto players judge it on these issues "
+                                  "only.")
     chance: Probability = Field(
         description="Monthly chance that the partial agreement is on the agenda while the "
                     "talks meet and no comprehensive deal is in force.")
