@@ -58,7 +58,8 @@ def test_concluded_never_exceeds_the_zone_on_the_flagship(flagship_run):
         zone = np.cumsum(flagship_run.process.timelines[tid].zone, axis=1) > 0
         assert not (concluded & ~zone).any()
         for pp in tp.partials.values():
-            assert not ((np.cumsum(pp.concluded, axis=1) > 0) & ~zone).any()
+            # a truce settles only its issues and may come without a zone for a settlement
+            assert not (pp.in_force & ~(np.cumsum(pp.concluded, axis=1) > 0)).any()
 
 
 def test_in_force_implies_concluded_and_not_lapsed(flagship_run):
@@ -231,6 +232,39 @@ def test_a_partial_agreement_leaves_its_open_issues_contested():
         probs.append({q.id: q.probability for q in a.questions})
     assert probs[0]["c12"] == 0.0  # each expects to win y: no comprehensive deal
     assert [p["p0"] for p in probs] == [1.0, 1.0, 1.0]
+
+
+def test_an_explicit_no_deal_value_is_compared_with_the_truce_as_it_stands():
+    """a declares its no-deal value outright (0.85), so it has no per-issue belief to judge
+    the open issue y by: the truce on x is compared as it stands, y at the status quo. Its
+    best truce is worth 2/3 + 1/3 · 0.5 ≈ 0.83 to it: never enough, however sure it says it
+    is of winning y (its `expects`)."""
+    proc = {"base_rate": {"pace": 0.0},
+            "partials": [{"id": "p", "table": "t", "issues": ["x"], "chance": 1.0,
+                          "duration": 1}]}
+    qs = [_q("p0", {"concluded": {"table": "t", "partial": "p", "by_month": 0}})]
+    p = {}
+    for v in (0.85, 0.65):
+        nd = {"a": {"value": v, "expects": {"y": 0}}, "b": {"cost": 0.1}}
+        a = analyze(_load(_scenario(proc, qs, nd)), draws=50, seed=1)
+        p[v] = a.questions[0].probability
+    assert p[0.85] == 0.0 and p[0.65] == 1.0
+
+
+def test_issue_values_add_up_to_the_no_deal_utility_under_each_belief():
+    from detente.process.simulate import _issue_values, _perceived
+
+    rng = np.random.default_rng(3)
+    n, k, m, t = 5, 3, 4, 6
+    w = rng.dirichlet(np.ones(m), size=(n, k))
+    pos = rng.random((n, k, m))
+    mean = rng.random((n, k, m, t))
+    sd = rng.random((n, k, m, t)) * 0.3
+    zero = np.zeros((n, k))
+    whole = _perceived(w, pos, mean, sd, zero, zero, np.full((n, k), np.nan),
+                       np.arange(t, dtype=float))
+    np.testing.assert_allclose(_issue_values(w, pos, mean, sd).sum(axis=3), whole,
+                               rtol=0, atol=1e-12)
 
 
 def test_a_veto_player_judges_a_partial_agreement_on_its_own_issues():

@@ -107,7 +107,8 @@ class Partial(Cited):
     issues: tuple[Id, ...] = Field(
         min_length=1, description="The issues this sub-package settles. The others stay "
                                   "open: members and veto players judge it on these issues "
-                                  "only.")
+                                  "only (an actor with an explicit no-deal value: on the "
+                                  "package as it stands).")
     chance: Probability = Field(
         description="Monthly chance that the partial agreement is on the agenda while the "
                     "talks meet and no comprehensive deal is in force.")
