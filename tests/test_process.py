@@ -234,6 +234,27 @@ def test_a_partial_agreement_leaves_its_open_issues_contested():
     assert [p["p0"] for p in probs] == [1.0, 1.0, 1.0]
 
 
+def test_who_refuses_a_partial_agreement_is_said():
+    """a proposes (b almost never) and believes b expects x to stay at the status quo; b expects to
+    win x (0) by fighting on, so a's first truce on x asks too much of b and b refuses it;
+    having learned b's value, a offers enough the next time it comes up."""
+    proc = {"base_rate": {"pace": 0.0},
+            "tables": {"t": {"recognition": {"a": 1.0, "b": 1e-6}}},
+            "partials": [{"id": "p", "table": "t", "issues": ["x"], "chance": 1.0,
+                          "duration": 1}]}
+    nd = {"a": {"cost": 0.1}, "b": {"cost": 0.1, "expects": {"x": 20}}}
+    qs = [_q("p0", {"concluded": {"table": "t", "partial": "p", "by_month": 0}}),
+          _q("p1", {"concluded": {"table": "t", "partial": "p", "by_month": 1}})]
+    a = analyze(_load(_scenario(proc, qs, nd)), draws=50, seed=1)
+    p = {q.id: q.probability for q in a.questions}
+    assert p["p0"] == 0.0 and p["p1"] == 1.0
+    rec = a.to_dict()["process"]["tables"]["t"]
+    assert rec["partials"]["p"]["on_agenda"] == 1.0
+    assert rec["partials"]["p"]["refused_by"] == {"a": 0.0, "b": 1.0}
+    assert ("Partial agreement 'p' concluded by month 12 in 100% of draws; on the agenda in "
+            "100%; refused at least once by b in 100%.") in rec["why"]["sentences"]
+
+
 def test_an_explicit_no_deal_value_is_compared_with_the_truce_as_it_stands():
     """a declares its no-deal value outright (0.85), so it has no per-issue belief to judge
     the open issue y by: the truce on x is compared as it stands, y at the status quo. Its

@@ -138,7 +138,13 @@ def process_to_dict(scenario: Scenario, draws: Draws, proc: Any, S: Any) -> dict
                   "in_force": S.shares(f"{key}.partials.{pid}.in_force",
                                        lambda pp=pp: pp.in_force),
                   "lapsed_so_far": S.shares(f"{key}.partials.{pid}.lapsed_so_far",
-                                            lambda pp=pp: np.cumsum(pp.lapsed, 1) > 0)}
+                                            lambda pp=pp: np.cumsum(pp.lapsed, 1) > 0),
+                  "on_agenda": S.share(f"{key}.partials.{pid}.on_agenda",
+                                       lambda pp=pp: pp.agenda.any(axis=1)),
+                  "refused_by": {
+                      m: S.share(f"{key}.partials.{pid}.refused_by.{m}",
+                                 lambda pp=pp, i=i: pp.refusers[:, :, i].any(axis=1))
+                      for i, m in enumerate(tp.members)}}
             for pid, pp in tp.partials.items()}
         paths = S.categories(f"{key}.paths", lambda tp=tp: path_codes(tp, horizon))
         rec["paths"] = [{"path": p, "probability": v} for p, v in
@@ -227,6 +233,15 @@ def _sentences(tid: str, rec: dict[str, Any], why: dict[str, Any], horizon: floa
         out.append(f"A member reneges on a concluded deal in {_pct(why['reneged'])} of draws.")
     for pid, pr in rec["partials"].items():
         if pr["concluded_so_far"]:
-            out.append(f"Partial agreement '{pid}' concluded by month {h} in "
-                       f"{_pct(pr['concluded_so_far'][-1])} of draws.")
+            s = (f"Partial agreement '{pid}' concluded by month {h} in "
+                 f"{_pct(pr['concluded_so_far'][-1])} of draws")
+            if pr.get("on_agenda") is not None:
+                # what limits it: how often it comes up, and who turns it down when it does
+                s += f"; on the agenda in {_pct(pr['on_agenda'])}"
+                refused = sorted(((v, m) for m, v in pr.get("refused_by", {}).items()
+                                  if v > 0), reverse=True)
+                if refused:
+                    s += "; refused at least once by " + ", ".join(
+                        f"{m} in {_pct(v)}" for v, m in refused)
+            out.append(s + ".")
     return out

@@ -65,6 +65,8 @@ class PartialPath:
     in_force: np.ndarray
     lapsed: np.ndarray  # lapsed in that month (not: expired as agreed)
     package: np.ndarray  # (N, I) the first concluded package (NaN: none)
+    agenda: np.ndarray  # on the agenda in that month
+    refusers: np.ndarray  # (N, T, K) bool: the member refused the package put that month
 
 
 @dataclass(frozen=True, eq=False)
@@ -288,7 +290,8 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
     pstate = {pa.id: dict(active=np.zeros(n, bool), since=np.zeros(n), x=np.full(
         (n, q.shape[1]), np.nan), first=np.full((n, q.shape[1]), np.nan),
         concluded=np.zeros((n, nt), bool), in_force=np.zeros((n, nt), bool),
-        lapsed=np.zeros((n, nt), bool)) for pa in partials}
+        lapsed=np.zeros((n, nt), bool), agenda=np.zeros((n, nt), bool),
+        refusers=np.zeros((n, nt, k), bool)) for pa in partials}
     rows_all = np.arange(n)
     explicit = ~np.isnan(draws.value)  # (N, A): a declared no-deal value, no beliefs
     if partials:
@@ -385,7 +388,11 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                 floors[np.arange(rp.size), kp] = d_t[np.arange(rp.size), kp] + MARGIN
                 x, ok = best_package(w[rp], pos[rp], floors, q[rp], pfree, kp)
                 ux = core.utilities(w[rp], pos[rp], np.nan_to_num(x))
-                yes = ok & ((ux - d_t) > ZONE_TOL).all(axis=1)
+                gains = (ux - d_t) > ZONE_TOL
+                yes = ok & gains.all(axis=1)
+                st["agenda"][rp, t] = True
+                st["refusers"][rp, t] = ok[:, None] & ~gains
+                learned[rp, kp] |= ok[:, None] & ~gains  # a refusal tells the proposer
                 cp = rp[yes]
                 st["concluded"][cp, t] = True
                 on[cp] = True
@@ -399,9 +406,10 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
         table=table_id, months=months, proposer=proposer, rejecters=rejecters,
         credible=credible, package=first_pkg, members=tuple(table.members),
         optimism_blocks=optimism, blocker=blocker,
-        partials={pa.id: PartialPath(pa.id, pstate[pa.id]["concluded"],
-                                     pstate[pa.id]["in_force"], pstate[pa.id]["lapsed"],
-                                     pstate[pa.id]["first"]) for pa in partials},
+        partials={pa.id: PartialPath(
+            pa.id, pstate[pa.id]["concluded"], pstate[pa.id]["in_force"],
+            pstate[pa.id]["lapsed"], pstate[pa.id]["first"], pstate[pa.id]["agenda"],
+            pstate[pa.id]["refusers"]) for pa in partials},
         **rec)
 
 
