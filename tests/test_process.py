@@ -273,7 +273,7 @@ def test_an_explicit_no_deal_value_is_compared_with_the_truce_as_it_stands():
 
 
 def test_issue_values_add_up_to_the_no_deal_utility_under_each_belief():
-    from detente.process.simulate import _issue_values, _perceived
+    from detente.process.values import issue_values, perceived
 
     rng = np.random.default_rng(3)
     n, k, m, t = 5, 3, 4, 6
@@ -282,9 +282,9 @@ def test_issue_values_add_up_to_the_no_deal_utility_under_each_belief():
     mean = rng.random((n, k, m, t))
     sd = rng.random((n, k, m, t)) * 0.3
     zero = np.zeros((n, k))
-    whole = _perceived(w, pos, mean, sd, zero, zero, np.full((n, k), np.nan),
-                       np.arange(t, dtype=float))
-    np.testing.assert_allclose(_issue_values(w, pos, mean, sd).sum(axis=3), whole,
+    whole = perceived(w, pos, mean, sd, zero, zero, np.full((n, k), np.nan),
+                      np.arange(t, dtype=float))
+    np.testing.assert_allclose(issue_values(w, pos, mean, sd).sum(axis=3), whole,
                                rtol=0, atol=1e-12)
 
 

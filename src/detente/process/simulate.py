@@ -23,7 +23,7 @@ loop; the draws are vectorised). Each month (docs/explanation/process.md):
    issues (no value of waiting: an interim step), run for their duration and lapse with their
    own hazard. A partial agreement settles only its issues: the issues it leaves open stay
    contested whether or not it is signed, so every member (and veto player) values them by
-   its own belief either way and they do not enter its decision (:func:`_open_issues`).
+   its own belief either way and they do not enter its decision (:func:`~.values.open_issues`).
 
 Random numbers come from their own streams per (table, purpose, month) and block of draws
 (:func:`detente.scenario.draws._uniforms`), so a draw's path is the same whatever the chunking.
@@ -43,8 +43,9 @@ from ..bargain.tables import VETO_TOL
 from ..bargain.two_members import frontier2
 from ..scenario.draws import Draws, _uniforms
 from ..scenario.schema import Scenario
-from ..utility import expected_distance, utility_weights
+from ..utility import utility_weights
 from .proposals import best_package, continuation
+from .values import issue_values, open_issues, perceived
 
 __all__ = ["PartialPath", "TablePath", "simulate_table"]
 
@@ -97,48 +98,6 @@ class TablePath:
         """The first month where ``mask`` (N, T) is true, per draw (NaN: never)."""
         hit = mask.any(axis=1)
         return np.where(hit, self.months[np.argmax(mask, axis=1)], np.nan)
-
-
-def _perceived(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray,
-               cost: np.ndarray, drift: np.ndarray, value: np.ndarray, t: np.ndarray
-               ) -> np.ndarray:
-    """d_j as actor k believes it: (N, K, J, T) — j's utility of the no-deal state under k's
-    belief (mean, sd: (N, K, I, T)), less j's cost and drift. w, pos: (N, J, I)."""
-    n, kk, m, nt = mean.shape
-    j = w.shape[1]
-    out = np.empty((n, kk, j, nt))
-    for a in range(kk):
-        dist = expected_distance(mean[:, a, None, :, :], sd[:, a, None, :, :],
-                                 pos[..., None])  # (N, J, I, T)
-        out[:, a] = np.einsum("nji,njit->njt", w, 1.0 - dist)
-    base = np.where(np.isnan(value)[:, None, :, None], out - cost[:, None, :, None],
-                    value[:, None, :, None])
-    return base - drift[:, None, :, None] * t[None, None, None, :]
-
-
-def _issue_values(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray
-                  ) -> np.ndarray:
-    """(N, K, J, I, T): w_ji · (1 − E|X_i(t) − p_ji|), issue i's share of actor j's utility of
-    the no-deal state under viewer k's belief (mean, sd: (N, K, I, T)); w, pos: (N, J, I)."""
-    return np.stack([w[..., None] * (1.0 - expected_distance(
-        mean[:, a, None, :, :], sd[:, a, None, :, :], pos[..., None]))
-        for a in range(mean.shape[1])], axis=1)
-
-
-def _open_issues(w: np.ndarray, pos: np.ndarray, q: np.ndarray, settles: np.ndarray,
-                 believed: np.ndarray, explicit: np.ndarray) -> np.ndarray:
-    """What to add to an actor's no-deal value to compare it with a partial agreement's
-    package: (R, J). The package holds the issues the partial leaves open at the status quo
-    ``q`` (R, I), but signing a truce does not settle them — they stay contested either way —
-    so the actor values them as it does without the partial, by its belief: the addend
-    swaps the believed value of the open issues (``believed``: (R, J, I) per-issue values)
-    for their value at the status quo, and the partial is judged on the issues it settles
-    (and the no-deal cost it relieves while it runs). ``settles``: (I,) bool. An actor with
-    an explicit no-deal ``value`` (``explicit``: (R, J) bool) has no per-issue belief to
-    judge by: its value is compared with the package as it stands (addend 0)."""
-    open_ = ~settles
-    at_q = core.utilities(w * open_, pos, q)
-    return np.where(explicit, 0.0, at_q - (believed * open_).sum(axis=-1))
 
 
 def pace_dispersion(scenario: Scenario) -> float:
@@ -220,7 +179,7 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                     None if point else _uniforms(ss, f"process:{table_id}:frailty", n, start))
     d_own = dall[:, idx, :]  # (N, K, T+W)
     mean, sd = belief
-    perc = _perceived(w, pos, mean[:, idx][..., :nt], sd[:, idx][..., :nt],
+    perc = perceived(w, pos, mean[:, idx][..., :nt], sd[:, idx][..., :nt],
                       draws.cost[:, idx], draws.drift[:, idx], draws.value[:, idx], months)
     vetoes = [(draws.actors.index(imp.actor),
                None if imp.issues is None else [draws.issues.index(i) for i in imp.issues])
@@ -243,9 +202,9 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
             wa, pa = wall[:, a:a + 1], draws.position[:, a:a + 1]
             ua = core.utilities(wa, pa, xx)[:, 0]
             if settles is not None:
-                believed = _issue_values(wa, pa, mean[:, a:a + 1, :, t:t + 1],
+                believed = issue_values(wa, pa, mean[:, a:a + 1, :, t:t + 1],
                                          sd[:, a:a + 1, :, t:t + 1])[:, 0, :, :, 0]
-                ua = ua - _open_issues(wa, pa, q, settles, believed,
+                ua = ua - open_issues(wa, pa, q, settles, believed,
                                        explicit[:, a:a + 1])[:, 0]
             ok &= ~moved | (ua >= dall[:, a, t] - VETO_TOL)
         return ok & have
@@ -262,7 +221,7 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
         credible[:, t] = have & (ux >= worst - penalty[:, idx] - ACCEPT_TOL).all(axis=1)
 
     # ---- mutual optimism at month 0: would a zone exist if every member expected the status quo?
-    d_sq = _perceived(w, pos, q[:, None, :, None], np.zeros((n, 1, q.shape[1], 1)),
+    d_sq = perceived(w, pos, q[:, None, :, None], np.zeros((n, 1, q.shape[1], 1)),
                       draws.cost[:, idx], draws.drift[:, idx], draws.value[:, idx],
                       months[:1])[:, 0, :, 0]
     if f2 is not None:
@@ -296,7 +255,7 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
     explicit = ~np.isnan(draws.value)  # (N, A): a declared no-deal value, no beliefs
     if partials:
         # issue by issue, what each member's no-deal value is under each member's belief
-        per_issue = _issue_values(w, pos, mean[:, idx][..., :nt], sd[:, idx][..., :nt])
+        per_issue = issue_values(w, pos, mean[:, idx][..., :nt], sd[:, idx][..., :nt])
         settles = {pa.id: np.isin(draws.issues, pa.issues) for pa in partials}
 
     for t in range(nt):
@@ -381,8 +340,8 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                 kp = _pick(u(f"partial:{pa.id}:proposer", t)[rp], rho[rp])
                 ex, sp = explicit[rp][:, idx], settles[pa.id]
                 own = per_issue[rp, :, :, :, t][:, np.arange(k), np.arange(k)]  # (R, K, I)
-                d_t = d_own[rp, :, t] + _open_issues(w[rp], pos[rp], q[rp], sp, own, ex)
-                view = perc[rp, kp, :, t] + _open_issues(
+                d_t = d_own[rp, :, t] + open_issues(w[rp], pos[rp], q[rp], sp, own, ex)
+                view = perc[rp, kp, :, t] + open_issues(
                     w[rp], pos[rp], q[rp], sp, per_issue[rp, kp, :, :, t], ex)
                 floors = np.where(learned[rp, kp], d_t, view) + MARGIN
                 floors[np.arange(rp.size), kp] = d_t[np.arange(rp.size), kp] + MARGIN
