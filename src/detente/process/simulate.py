@@ -253,10 +253,7 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
         refusers=np.zeros((n, nt, k), bool)) for pa in partials}
     rows_all = np.arange(n)
     explicit = ~np.isnan(draws.value)  # (N, A): a declared no-deal value, no beliefs
-    if partials:
-        # issue by issue, what each member's no-deal value is under each member's belief
-        per_issue = issue_values(w, pos, mean[:, idx][..., :nt], sd[:, idx][..., :nt])
-        settles = {pa.id: np.isin(draws.issues, pa.issues) for pa in partials}
+    settles = {pa.id: np.isin(draws.issues, pa.issues) for pa in partials}
 
     for t in range(nt):
         tm = float(months[t])
@@ -339,10 +336,14 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                 pfree &= free[rp]
                 kp = _pick(u(f"partial:{pa.id}:proposer", t)[rp], rho[rp])
                 ex, sp = explicit[rp][:, idx], settles[pa.id]
-                own = per_issue[rp, :, :, :, t][:, np.arange(k), np.arange(k)]  # (R, K, I)
+                # issue by issue, each member's no-deal value under each member's belief,
+                # for this month's rows only: (R, K viewer, K member, I)
+                per_issue = issue_values(w[rp], pos[rp], mean[rp, :, :, t][:, idx, :, None],
+                                         sd[rp, :, :, t][:, idx, :, None])[..., 0]
+                own = per_issue[:, np.arange(k), np.arange(k)]  # (R, K, I)
                 d_t = d_own[rp, :, t] + open_issues(w[rp], pos[rp], q[rp], sp, own, ex)
                 view = perc[rp, kp, :, t] + open_issues(
-                    w[rp], pos[rp], q[rp], sp, per_issue[rp, kp, :, :, t], ex)
+                    w[rp], pos[rp], q[rp], sp, per_issue[np.arange(rp.size), kp], ex)
                 floors = np.where(learned[rp, kp], d_t, view) + MARGIN
                 floors[np.arange(rp.size), kp] = d_t[np.arange(rp.size), kp] + MARGIN
                 x, ok = best_package(w[rp], pos[rp], floors, q[rp], pfree, kp)
