@@ -272,8 +272,8 @@ def test_an_explicit_no_deal_value_is_compared_with_the_truce_as_it_stands():
     assert p[0.85] == 0.0 and p[0.65] == 1.0
 
 
-def test_issue_values_add_up_to_the_no_deal_utility_under_each_belief():
-    from detente.process.values import issue_values, perceived
+def test_believed_values_add_up_to_the_no_deal_utility_under_each_belief():
+    from detente.process.values import believed_values, perceived
 
     rng = np.random.default_rng(3)
     n, k, m, t = 5, 3, 4, 6
@@ -284,8 +284,11 @@ def test_issue_values_add_up_to_the_no_deal_utility_under_each_belief():
     zero = np.zeros((n, k))
     whole = perceived(w, pos, mean, sd, zero, zero, np.full((n, k), np.nan),
                       np.arange(t, dtype=float))
-    np.testing.assert_allclose(issue_values(w, pos, mean, sd).sum(axis=3), whole,
-                               rtol=0, atol=1e-12)
+    for viewer in range(k):  # every actor's utility under this viewer's belief, per issue
+        per_issue = believed_values(w[..., None], pos[..., None], mean[:, viewer, None],
+                                    sd[:, viewer, None])  # (N, J, I, T)
+        np.testing.assert_allclose(per_issue.sum(axis=2), whole[:, viewer], rtol=0,
+                                   atol=1e-12)
 
 
 def test_a_veto_player_judges_a_partial_agreement_on_its_own_issues():

@@ -45,7 +45,7 @@ from ..scenario.draws import Draws, _uniforms
 from ..scenario.schema import Scenario
 from ..utility import utility_weights
 from .proposals import best_package, continuation
-from .values import issue_values, open_issues, perceived
+from .values import believed_values, open_issues, perceived
 
 __all__ = ["PartialPath", "TablePath", "simulate_table"]
 
@@ -202,10 +202,8 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
             wa, pa = wall[:, a:a + 1], draws.position[:, a:a + 1]
             ua = core.utilities(wa, pa, xx)[:, 0]
             if settles is not None:
-                believed = issue_values(wa, pa, mean[:, a:a + 1, :, t:t + 1],
-                                         sd[:, a:a + 1, :, t:t + 1])[:, 0, :, :, 0]
-                ua = ua - open_issues(wa, pa, q, settles, believed,
-                                       explicit[:, a:a + 1])[:, 0]
+                believed = believed_values(wa, pa, mean[:, a:a + 1, :, t], sd[:, a:a + 1, :, t])
+                ua = ua - open_issues(wa, pa, q, settles, believed, explicit[:, a:a + 1])[:, 0]
             ok &= ~moved | (ua >= dall[:, a, t] - VETO_TOL)
         return ok & have
 
@@ -336,14 +334,14 @@ def simulate_table(scenario: Scenario, draws: Draws, table_id: str, months: np.n
                 pfree &= free[rp]
                 kp = _pick(u(f"partial:{pa.id}:proposer", t)[rp], rho[rp])
                 ex, sp = explicit[rp][:, idx], settles[pa.id]
-                # issue by issue, each member's no-deal value under each member's belief,
-                # for this month's rows only: (R, K viewer, K member, I)
-                per_issue = issue_values(w[rp], pos[rp], mean[rp, :, :, t][:, idx, :, None],
-                                         sd[rp, :, :, t][:, idx, :, None])[..., 0]
-                own = per_issue[:, np.arange(k), np.arange(k)]  # (R, K, I)
+                # issue by issue, each member's no-deal value under its own belief and
+                # under the proposer's: (R, K, I)
+                bm, bs = mean[rp, :, :, t][:, idx], sd[rp, :, :, t][:, idx]
+                ar = np.arange(rp.size)
+                own = believed_values(w[rp], pos[rp], bm, bs)
+                theirs = believed_values(w[rp], pos[rp], bm[ar, kp][:, None], bs[ar, kp][:, None])
                 d_t = d_own[rp, :, t] + open_issues(w[rp], pos[rp], q[rp], sp, own, ex)
-                view = perc[rp, kp, :, t] + open_issues(
-                    w[rp], pos[rp], q[rp], sp, per_issue[np.arange(rp.size), kp], ex)
+                view = perc[rp, kp, :, t] + open_issues(w[rp], pos[rp], q[rp], sp, theirs, ex)
                 floors = np.where(learned[rp, kp], d_t, view) + MARGIN
                 floors[np.arange(rp.size), kp] = d_t[np.arange(rp.size), kp] + MARGIN
                 x, ok = best_package(w[rp], pos[rp], floors, q[rp], pfree, kp)

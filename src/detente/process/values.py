@@ -14,7 +14,7 @@ import numpy as np
 from ..bargain import core
 from ..utility import expected_distance
 
-__all__ = ["issue_values", "open_issues", "perceived"]
+__all__ = ["believed_values", "open_issues", "perceived"]
 
 
 def perceived(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray,
@@ -34,13 +34,12 @@ def perceived(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray,
     return base - drift[:, None, :, None] * t[None, None, None, :]
 
 
-def issue_values(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray
-                 ) -> np.ndarray:
-    """(N, K, J, I, T): w_ji · (1 − E|X_i(t) − p_ji|), issue i's share of actor j's utility of
-    the no-deal state under viewer k's belief (mean, sd: (N, K, I, T)); w, pos: (N, J, I)."""
-    return np.stack([w[..., None] * (1.0 - expected_distance(
-        mean[:, a, None, :, :], sd[:, a, None, :, :], pos[..., None]))
-        for a in range(mean.shape[1])], axis=1)
+def believed_values(w: np.ndarray, pos: np.ndarray, mean: np.ndarray, sd: np.ndarray
+                    ) -> np.ndarray:
+    """Issue by issue, an actor's utility of the no-deal state under a belief: w_i · (1 −
+    E|X_i − p_i|), X_i ~ Normal(mean_i, sd_i²); the arrays broadcast (the terms that
+    :func:`perceived` sums over the issues)."""
+    return w * (1.0 - expected_distance(mean, sd, pos))
 
 
 def open_issues(w: np.ndarray, pos: np.ndarray, q: np.ndarray, settles: np.ndarray,
