@@ -88,10 +88,16 @@ class QuestionResult:
     draws: int
     resolution: bool | None
     truth: np.ndarray | None = field(default=None, repr=False)
+    calibrated: tuple[float, float, float] | None = None
+    """The answer through the run's calibration (:mod:`detente.calibration`): (probability,
+    95% interval's lower and upper ends); None without one."""
 
     def to_dict(self) -> dict[str, Any]:
+        cal = self.calibrated
         return {"id": self.id, "text": self.text, "probability": self.probability,
                 "interval_95": list(self.interval), "draws": self.draws,
+                "calibrated": None if cal is None else {"probability": cal[0],
+                                                        "interval_95": [cal[1], cal[2]]},
                 "resolution": self.resolution}
 
 

@@ -184,7 +184,7 @@ def _answers(scenario: Scenario, n: int, seed: int | None) -> dict[str, float]:
     """Every question's answer on a relaxed scenario (same seed, no sensitivity)."""
     from .analysis import analyze
 
-    res = analyze(scenario, draws=n, seed=seed, sensitivity=False)
+    res = analyze(scenario, draws=n, seed=seed, sensitivity=False, calibration=None)
     return {q.id: a.probability for q, a in zip(scenario.questions, res.questions)}
 
 

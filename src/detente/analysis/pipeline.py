@@ -14,12 +14,13 @@ import json
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from .. import __version__
 from ..answers import QuestionResult, wilson_interval
+from ..calibration import Calibration, calibrated_answer, shipped_calibration
 from ..forecast import registry
 from ..montecarlo import Progress, first_draws, merge, plan_chunks, run_chunks
 from ..montecarlo.digest import Merger
@@ -56,6 +57,16 @@ def _requestion(q: QuestionResult) -> QuestionResult:
     return dataclasses.replace(q, probability=k / n, interval=wilson_interval(k, n), draws=n)
 
 
+def _calibrate(qs: tuple[QuestionResult, ...], cal: Calibration | None,
+               draws: int) -> tuple[QuestionResult, ...]:
+    """The questions with their calibrated answers (none for a one-draw point estimate: the
+    map was fitted on shares of many draws)."""
+    if cal is None or draws < 2:
+        return qs
+    return tuple(dataclasses.replace(q, calibrated=calibrated_answer(cal, q.probability,
+                                                                     q.interval)) for q in qs)
+
+
 def analyze(
     scenario: Scenario,
     *,
@@ -70,6 +81,7 @@ def analyze(
     scheduler: str | None = None,
     progress: Progress | None = None,
     stream: bool | None = None,
+    calibration: Calibration | Literal["shipped"] | None = "shipped",
 ) -> Analysis:
     """Run every analysis on a scenario.
 
@@ -93,8 +105,14 @@ def analyze(
     draws. ``stream=None`` (default) streams runs of more than :data:`STREAM_ABOVE` draws.
     A streamed run's :class:`Analysis` keeps no per-draw results (``per_draw`` is None; see
     its docstring).
+
+    ``calibration``: the map from the model's answers to calibrated ones
+    (:mod:`detente.calibration`) — ``"shipped"`` (default) the one fitted on the backtest
+    archive's dev half, a :class:`Calibration` of your own, or None for none. The model's
+    answers are the same whichever; each question gains a calibrated answer beside them.
     """
     t0 = time.perf_counter()
+    cal = shipped_calibration() if calibration == "shipped" else calibration
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise ValueError(f"draws must be a whole number ≥ 1; got {draws!r}")
     draws = int(draws)
@@ -125,8 +143,10 @@ def analyze(
     solved = None if stab is None else stab.result
     if stream:
         keep_n = SENSITIVITY_SAMPLE if sensitivity else 0
-        return _streamed(scenario, ss, seed_rec, draws, chosen, bargain, sensitivity, keep_n,
-                         chunks, run, t0, stab)
+        streamed = _streamed(scenario, ss, seed_rec, draws, chosen, bargain, sensitivity,
+                             keep_n, chunks, run, t0, stab)
+        return dataclasses.replace(streamed, questions=_calibrate(streamed.questions, cal, draws),
+                                   calibration=None if draws < 2 else cal)
     results: list[Any] = [None] * len(chunks)
 
     def keep(i: int, part: Chunk) -> None:
@@ -146,8 +166,8 @@ def analyze(
     return Analysis(
         scenario=scenario, fingerprint=fingerprint(scenario), seed=seed_rec, draws=d.n,
         version=__version__, models=chosen, first_draw=r if d.n == 1 else first_draws(r),
-        per_draw=r, questions=qs, sensitivity=sens, stability=stab,
-        seconds=time.perf_counter() - t0,
+        per_draw=r, questions=_calibrate(qs, cal, d.n), sensitivity=sens, stability=stab,
+        seconds=time.perf_counter() - t0, calibration=None if d.n < 2 else cal,
     )
 
 

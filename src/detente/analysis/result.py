@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..answers import QuestionResult
+from ..calibration import Calibration
 from ..bargain.tables import TableResult
 from ..errors import DetenteError
 from ..forecast.registry import ForecastResult
@@ -162,6 +163,9 @@ class Analysis:
     seconds: float = field(default=0.0, compare=False)
     digests: Digests | None = field(default=None, repr=False)
     """A streamed run's merged digests of every draw (None for a run that kept its draws)."""
+    calibration: Calibration | None = field(default=None, repr=False)
+    """The map that gave the questions' calibrated answers (:mod:`detente.calibration`);
+    None without one (and for a one-draw point estimate)."""
 
     @property
     def streamed(self) -> bool:

@@ -71,6 +71,7 @@ def summarise(a: Analysis, S: Provider) -> dict[str, Any]:
         "trails": body.trails,
         "tables": body.tables,
         "questions": [q.to_dict() for q in a.questions],
+        "calibration": None if a.calibration is None else a.calibration.describe(),
         "sensitivity": None if a.sensitivity is None else a.sensitivity.to_dict(),
         "timelines": body.timelines,
         "process": body.process,

@@ -4,6 +4,8 @@ Variants (each a way of reading the same analysis, :func:`detente.answers.evalua
 
 * ``process`` — the questions as written: the process model (beliefs, proposals, commitment,
   partial agreements, unilateral moves, base rates);
+* ``process, calibrated`` — the same answers through a calibration (:mod:`detente.calibration`)
+  fitted on this run's *dev* half and applied to both halves: only its test-half score counts;
 * ``zone`` — detente 0.1's answers: a zone of agreement read as a deal;
 * ``model:<name>`` — for questions that read a forecast model (``outcome`` with a model as
   source), each forecast model in its place.
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..calibration import Calibration, fit_calibration
 from ..scoring import score_forecasts
 from .archive import Archive, Case
 
@@ -61,6 +64,8 @@ class BacktestResult:
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # half → variant → score
     per_case: dict[str, dict[str, Any]] = field(default_factory=dict)
     per_kind: dict[str, dict[str, Any]] = field(default_factory=dict)  # half → kind → score
+    calibration: Calibration | None = field(default=None, repr=False)
+    """The calibration fitted on this run's dev half (None without dev questions)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"archive": self.archive, "split_fixed_on": self.fixed_on, "draws": self.draws,
@@ -68,6 +73,7 @@ class BacktestResult:
                 "base_rate": None if math.isnan(self.base_rate) else self.base_rate,
                 "variants": list(self.variants), "baselines": list(BASELINES),
                 "scores": self.scores, "per_case": self.per_case, "per_kind": self.per_kind,
+                "calibration": None if self.calibration is None else self.calibration.describe(),
                 "questions": list(self.items)}
 
 
@@ -93,7 +99,7 @@ def _case_items(case: Case, draws: int, seed: int) -> list[dict[str, Any]]:
     from ..answers import evaluate_condition
 
     s = case.scenario
-    a = analyze(s, draws=draws, seed=seed, sensitivity=False)
+    a = analyze(s, draws=draws, seed=seed, sensitivity=False, calibration=None)
     d = a.inputs
     cache: dict[str, Any] = {}
 
@@ -147,8 +153,18 @@ def backtest(archive: Archive, *, draws: int = 1000, seed: int = 0,
         progress(len(archive.cases), len(archive.cases), "")
     dev = [i for i in items if i["half"] == "dev"]
     base_rate = float(np.mean([i["outcome"] for i in dev])) if dev else math.nan
+    cal = None
+    if dev:
+        cal = fit_calibration(
+            [{"case": i["case"], "id": i["id"], "p": i["p"]["process"], "outcome": i["outcome"]}
+             for i in dev], seed=seed,
+            fitted_on={"archive": archive.folder.name, "split_fixed_on":
+                       archive.fixed_on.isoformat(), "half": "dev", "draws": draws, "seed": seed})
+        for i in items:
+            i["p"]["process, calibrated"] = float(cal(i["p"]["process"]))
     names = sorted({v for i in items for v in i["p"]},
-                   key=lambda v: (v != "process", v != "zone", v.startswith("model:"), v))
+                   key=lambda v: (v != "process", v != "process, calibrated", v != "zone",
+                                  v.startswith("model:"), v))
     variants = tuple(v for v in names if v != "nothing changes")
     scores: dict[str, dict[str, Any]] = {}
     for half in ("dev", "test", "all"):
@@ -179,4 +195,4 @@ def backtest(archive: Archive, *, draws: int = 1000, seed: int = 0,
     return BacktestResult(archive=str(archive.folder), fixed_on=archive.fixed_on.isoformat(),
                           draws=draws, seed=seed, items=tuple(items), base_rate=base_rate,
                           variants=variants, scores=scores, per_case=per_case,
-                          per_kind=per_kind)
+                          per_kind=per_kind, calibration=cal)

@@ -70,11 +70,20 @@ def analyze(
                           "relaxed (a veto player, an expectation, the talks' pace, a move's "
                           "cap), to show which one makes it certain."),
     ] = False,
+    calibration: Annotated[
+        str, typer.Option("--calibration", metavar="shipped|none|PATH",
+                          help="The map from the model's answers to calibrated ones: the one "
+                               "fitted on the backtest archive (shipped), none, or a file "
+                               "written by `detente backtest --write-calibration`.")
+    ] = "shipped",
 ) -> None:
     """Analyse a scenario: a summary in the terminal, the full results as JSON."""
     from ..analysis import analyze as run_analysis
+    from ..calibration import load_calibration
     from ..scenario.load import load_scenario
 
+    cal = (calibration if calibration == "shipped" else None if calibration == "none"
+           else load_calibration(calibration))
     scenario = load_scenario(file)
     if report_path is not None:  # a missing extra fails now, not after the analysis
         from ..report.html import check_report_extra
@@ -84,7 +93,7 @@ def analyze(
     with _progress_bar(draws, quiet=json_path == "-") as progress:
         result = run_analysis(scenario, draws=draws, seed=seed, backend=backend,
                               workers=workers, chunk_size=chunk_size, scheduler=scheduler,
-                              progress=progress, stream=stream)
+                              progress=progress, stream=stream, calibration=cal)
 
     data = result.to_dict()
     certain = None
@@ -116,7 +125,7 @@ def analyze(
     if recorder is not None:
         recorder.save(result, data, options={"draws": draws, "seed": seed, "backend": backend,
                                              "workers": workers, "chunk_size": chunk_size,
-                                             "stream": stream},
+                                             "stream": stream, "calibration": calibration},
                       quiet_stdout=json_path == "-")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -158,6 +159,11 @@ def backtest(
                                      help="Write an HTML page with the reliability diagrams "
                                           "(needs the extra detente[report]).")
     ] = None,
+    write_calibration: Annotated[
+        Optional[Path], typer.Option("--write-calibration", metavar="PATH",
+                                     help="Write the calibration fitted on the dev half, for "
+                                          "`detente analyze --calibration PATH`.")
+    ] = None,
 ) -> None:
     """Score every model variant on an archive of resolved historical negotiations."""
     from ..backtest import backtest as run_backtest
@@ -186,6 +192,14 @@ def backtest(
         render_backtest(res, con)
 
     _emit(res.to_dict(), json_path, render, "Scores")
+    if write_calibration is not None:
+        if res.calibration is None:
+            raise DetenteError(f"{folder}: no resolved question in the dev half to fit a "
+                               "calibration on (the calibration is fitted on dev only)")
+        text = json.dumps(res.calibration.to_dict(), indent=1, sort_keys=True) + "\n"
+        write_atomic(write_calibration, text)
+        (_eprint if quiet else lambda t: _out().print(t, markup=False))(
+            f"Calibration written to {write_calibration}")
     if html_path is not None:
         from ..report.backtest import backtest_html
 

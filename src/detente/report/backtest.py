@@ -24,6 +24,17 @@ def _f(v: float | None, digits: int = 3) -> str:
     return "—" if v is None else f"{v:.{digits}f}"
 
 
+def calibration_line(c: dict[str, Any]) -> str:
+    """One sentence on a fitted calibration: the map, its bootstrap range, what it was fitted
+    on."""
+    lo, hi = c["slope_95"]
+    on = c["fitted_on"]
+    return (f"Calibration (\"process, calibrated\"), fitted on the dev half "
+            f"({on.get('questions', '?')} questions, {len(on.get('cases', []))} cases): "
+            f"logit p' = {c['intercept']:+.2f} + {c['slope']:.2f} × logit p (slope 95% "
+            f"{lo:.2f}–{hi:.2f}, bootstrap over cases).")
+
+
 def render_backtest(res: Any, con: Console) -> None:
     """Scores per half (variants and baselines, with the Brier score's decomposition and the
     AUC), the process model's calibration on the test half, and each case's Brier scores.
@@ -36,6 +47,8 @@ def render_backtest(res: Any, con: Console) -> None:
     br = d["base_rate"]
     con.print("Base rate (share of dev questions that resolved yes): "
               + ("—" if br is None else f"{br:.3f}"), markup=False)
+    if d.get("calibration"):
+        con.print(calibration_line(d["calibration"]), markup=False)
     for half, title in HALVES:
         sc = d["scores"].get(half) or {}
         if not sc:
@@ -74,11 +87,12 @@ def render_backtest(res: Any, con: Console) -> None:
         con.print(t)
     t = Table(title="Brier score per case", title_justify="left", show_edge=False)
     t.add_column("case", overflow="fold")
-    for col in ("half", "n", "process", "zone", "50%"):
+    for col in ("half", "n", "process", "calib.", "zone", "50%"):
         t.add_column(col, justify="right", no_wrap=True)
     for cid, c in d["per_case"].items():
         s = c["scores"]
         t.add_row(cid, c["half"], str(c["n"]), _f(s.get("process", {}).get("brier")),
+                  _f(s.get("process, calibrated", {}).get("brier")),
                   _f(s.get("zone", {}).get("brier")), _f(s.get("always 50%", {}).get("brier")))
     con.print(t)
     con.print("Brier: 0 perfect, 0.25 = always 50%. Log score: lower is better "
@@ -128,6 +142,8 @@ def backtest_html(res: Any) -> str:
              f"{d['draws']:,} draws per case, seed {d['seed']}. Base rate (dev): {br}. "
              "Brier: 0 perfect, 0.25 = always 50%. Only the test half's scores count as "
              "evidence.</p>",
+             *([f"<p>{html.escape(calibration_line(d['calibration']))}</p>"]
+               if d.get("calibration") else []),
              ("<p>Brier = reliability − resolution + uncertainty + within-bin (Murphy 1973; "
               "Stephenson, Coelho &amp; Jolliffe 2008), over the reliability diagram's bins: "
               "<b>reliability</b> is how far the forecasts lie from the share that came true "
@@ -153,7 +169,7 @@ def backtest_html(res: Any) -> str:
         fig = go.Figure()
         fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect",
                                  line={"dash": "dot", "color": "#888"}))
-        for v in ("process", "zone", "nothing changes"):
+        for v in ("process", "process, calibrated", "zone", "nothing changes"):
             if v not in sc:
                 continue
             cal = sc[v]["calibration"]
@@ -176,16 +192,19 @@ def backtest_html(res: Any) -> str:
                                   f"{r['mean_forecast']:.2f}", f"{r['observed_frequency']:.2f}"]
                                  for r in sc["process"]["calibration"]]))
     parts.append("<h2>Per case (Brier)</h2>")
-    parts.append(_table(["case", "as of", "half", "n", "process", "zone", "50%"],
+    parts.append(_table(["case", "as of", "half", "n", "process", "calibrated", "zone", "50%"],
                         [[cid, c["as_of"], c["half"], str(c["n"]),
                           _f(c["scores"].get("process", {}).get("brier")),
+                          _f(c["scores"].get("process, calibrated", {}).get("brier")),
                           _f(c["scores"].get("zone", {}).get("brier")),
                           _f(c["scores"].get("always 50%", {}).get("brier"))]
                          for cid, c in d["per_case"].items()]))
     parts.append("<h2>Every question</h2>")
-    parts.append(_table(["case", "question", "resolved", "process", "zone", "nothing changes"],
+    parts.append(_table(["case", "question", "resolved", "process", "calibrated", "zone",
+                         "nothing changes"],
                         [[q["case"], q["id"], "yes" if q["outcome"] else "no",
-                          _f(q["p"].get("process"), 2), _f(q["p"].get("zone"), 2),
+                          _f(q["p"].get("process"), 2),
+                          _f(q["p"].get("process, calibrated"), 2), _f(q["p"].get("zone"), 2),
                           _f(q["p"].get("nothing changes"), 2)] for q in d["questions"]]))
     script = "".join(
         f"Plotly.newPlot({json.dumps(cid)}, ...(f => [f.data, f.layout])({fig}),"

@@ -148,13 +148,30 @@ def _render_questions(analysis: Analysis, console: Console) -> None:
     t.add_column("P" if many else "answer", justify="right", no_wrap=True)
     if many:
         t.add_column("95%", justify="right", no_wrap=True)
+    cal = many and any(q.calibrated is not None for q in analysis.questions)
+    if cal:
+        t.add_column("calibrated", justify="right", no_wrap=True)
     for q in analysis.questions:
         if many:
             lo, hi = q.interval
-            t.add_row(q.text, f"{q.probability:.0%}", f"{_pct(lo)}–{_pct(hi)}")
+            row = [q.text, f"{q.probability:.0%}", f"{_pct(lo)}–{_pct(hi)}"]
+            if cal:
+                row.append("—" if q.calibrated is None else
+                           f"{q.calibrated[0]:.0%} ({_pct(q.calibrated[1])}–"
+                           f"{_pct(q.calibrated[2])})")
+            t.add_row(*row)
         else:
             t.add_row(q.text, "yes" if q.probability >= 0.5 else "no")
     console.print(t)
+    if cal and analysis.calibration is not None:
+        on = analysis.calibration.fitted_on
+        console.print(f"[dim]Calibrated: the answer mapped to how often the model's answers "
+                      f"came true in the backtest archive's dev half "
+                      f"({on.get('questions', '?')} resolved questions, "
+                      f"{len(on.get('cases', []))} negotiations): logit p' = "
+                      f"{analysis.calibration.intercept:+.2f} + "
+                      f"{analysis.calibration.slope:.2f} × logit p; its interval adds the "
+                      f"map's own uncertainty. `--calibration none` leaves it out.[/dim]")
     console.print("[dim]Conditions are evaluated per draw on the analyses above; month by "
                   "month for deals (no-deal values drift).[/dim]")
     sens = analysis.sensitivity
