@@ -138,9 +138,13 @@ def test_cli_scores_resolved_questions(capsys, monkeypatch):
     assert d["brier"] == pytest.approx((d["questions"][0]["probability"] - 1) ** 2)
     assert d["uncertainty"] == 0.0 and d["resolution"] == 0.0
     assert d["auc"] is None  # one question: nothing to discriminate
+    q = d["questions"][0]
+    assert d["calibrated"]["brier"] == pytest.approx((q["calibrated"] - 1) ** 2)
     assert main(["score", ec, "--draws", "10"]) == 0
     text = capsys.readouterr().out
     assert "Brier = reliability" in text and "AUC — (every question resolved the same way)" in text
+    assert "Calibrated answers (the shipped map" in text
+    assert f"Brier score {d['calibrated']['brier']:.4f}" in text
 
 
 def test_cli_without_resolutions_says_so(capsys):

@@ -158,12 +158,18 @@ def score(
         for q in a.questions:
             if q.resolution is not None:
                 items.append({"file": str(f), "id": q.id, "probability": q.probability,
+                              "calibrated": None if q.calibrated is None else q.calibrated[0],
                               "outcome": q.resolution})
     if not items:
         raise DetenteError("no question in these files has a `resolution`; add "
                            "`resolution: {outcome: true|false}` to resolved questions")
     res = score_forecasts([i["probability"] for i in items], [int(i["outcome"]) for i in items],
                           items=tuple(items))
+    cal = None
+    if all(i["calibrated"] is not None for i in items):
+        cal = score_forecasts([i["calibrated"] for i in items],
+                              [int(i["outcome"]) for i in items])
+
     def render(con: Console) -> None:
         con.print(f"{res.n} resolved question(s) from {len(files)} file(s); {draws:,} draws, "
                   f"seed {seed}", markup=False)
@@ -184,5 +190,14 @@ def score(
             t.add_row(f"{lo:.1f}–{hi:.1f}", str(row["n"]), f"{row['mean_forecast']:.2f}",
                       f"{row['observed_frequency']:.2f}")
         con.print(t)
+        if cal is not None:
+            con.print(f"Calibrated answers (the shipped map, fitted on the backtest archive's "
+                      f"dev half; in-sample for those cases): Brier score {cal.brier:.4f} · log "
+                      f"score {cal.log_score:.4f} · reliability {cal.reliability:.4f}",
+                      markup=False)
 
-    _emit(res.to_dict(), json_path, render, "Scores")
+    data = res.to_dict()
+    if cal is not None:
+        data["calibrated"] = {"brier": cal.brier, "log_score": cal.log_score,
+                              **cal.decomposition()}
+    _emit(data, json_path, render, "Scores")
