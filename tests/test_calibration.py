@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -10,8 +11,13 @@ import pytest
 
 from detente.analysis import analyze
 from detente.backtest import backtest, load_archive
-from detente.calibration import (EPS, Calibration, fit_calibration, load_calibration,
-                                 shipped_calibration)
+from detente.calibration import (
+    EPS,
+    Calibration,
+    fit_calibration,
+    load_calibration,
+    shipped_calibration,
+)
 from detente.cli import main
 from detente.errors import DetenteError
 from detente.scenario.load import load_scenario
@@ -121,7 +127,7 @@ def test_analysis_reports_calibrated_answers_beside_the_model():
         assert lo <= p <= hi
     # the map keeps the model's order (so P(concluded) ≤ P(zone) survives calibration)
     order = sorted(a.questions, key=lambda q: q.probability)
-    assert all(x.calibrated[0] <= y.calibrated[0] for x, y in zip(order, order[1:]))
+    assert all(x.calibrated[0] <= y.calibrated[0] for x, y in itertools.pairwise(order))
     one = analyze(s, draws=1, sensitivity=False)
     assert one.calibration is None and all(q.calibrated is None for q in one.questions)
 

@@ -95,8 +95,8 @@ def question_kind(pred: Any) -> str:
 
 def _case_items(case: Case, draws: int, seed: int) -> list[dict[str, Any]]:
     from ..analysis import analyze
-    from ..forecast import registry
     from ..answers import evaluate_condition
+    from ..forecast import registry
 
     s = case.scenario
     a = analyze(s, draws=draws, seed=seed, sensitivity=False, calibration=None)
