@@ -521,6 +521,7 @@ def test_cli_analyze_records_and_runs_commands(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert f"Run {rid} — ec-emissions-1994" in out and "emission_standard_date" in out
     assert "Will the standard apply by year 9" in out and "seed 1" in out
+    assert "calibrated" in out and "calibration=shipped" in out
     assert main(["runs", "show", rid[:12], "--db", db, "--json", "-"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["id"] == rid and shown["scenario_text"] == EC_TEXT

@@ -118,10 +118,19 @@ def render_run(rec: RunRecord, con: Console) -> None:
         t.add_column("question")
         t.add_column("P", justify="right", no_wrap=True)
         t.add_column("95% interval", justify="right", no_wrap=True)
+        cal = any(q.get("calibrated") for q in qs)
+        if cal:
+            t.add_column("calibrated", justify="right", no_wrap=True)
         for q in qs:
             lo, hi = (q.get("interval_95") or [None, None])[:2]
-            t.add_row(q.get("text") or q.get("id", ""), _pct(q.get("probability")),
-                      f"{_pct(lo)}–{_pct(hi)}")
+            row = [q.get("text") or q.get("id", ""), _pct(q.get("probability")),
+                   f"{_pct(lo)}–{_pct(hi)}"]
+            if cal:
+                c = q.get("calibrated") or {}
+                clo, chi = (c.get("interval_95") or [None, None])[:2]
+                row.append(f"{_pct(c.get('probability'))} ({_pct(clo)}–{_pct(chi)})"
+                           if c else "—")
+            t.add_row(*row)
         con.print(t)
     issues = res.get("issues") or []
     if issues:
