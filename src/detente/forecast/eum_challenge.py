@@ -11,7 +11,7 @@ See ``docs/explanation/eum.md`` for the formulas.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -31,7 +31,7 @@ __all__ = [
 
 # offer kinds, in the order an offer's receiver prefers them under ``selection="type"``
 NONE, CONFLICT, COMPROMISE, COMPEL = 0, 1, 2, 3
-_CHUNK = 1 << 21  # elements per block of the pairwise-vote tensor (16 MiB of float64)
+_CHUNK = 1 << 15  # batch rows × pairs per block of the pairwise votes (256 KiB of float64)
 KIND_NAMES = {CONFLICT: "conflict", COMPROMISE: "compromise", COMPEL: "compel"}
 
 
@@ -72,21 +72,37 @@ def prevail_probability(
     """
     if denominator not in EUM_CHOICES["denominator"]:
         raise ValueError(f"denominator must be one of {EUM_CHOICES['denominator']}")
-    d = np.abs(x[:, :, None] - x[:, None, :]) / delta[:, None, None]  # (B, k, m)
-    if r is not None:
-        d = d ** r[:, :, None]
+    return _prevail(w, _distance(x, delta), r, denominator, active)
+
+
+def _distance(x: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """|x_i − x_j| / Δ per batch row, (B, A, A): the normalised distances of every pair."""
+    return cast(np.ndarray, np.abs(x[:, :, None] - x[:, None, :]) / delta[:, None, None])
+
+
+def _prevail(w: np.ndarray, dist: np.ndarray, r: np.ndarray | None, denominator: str,
+             active: np.ndarray | None) -> np.ndarray:
+    """:func:`prevail_probability` from the normalised distances ``dist`` (:func:`_distance`;
+    read, never written)."""
+    d = dist if r is None else dist ** r[:, :, None]  # (B, k, m)
     # a[b, k, i, j] = d[k, j] - d[k, i]; num[i, j] = Σ_k w_k max(a, 0); Σ_k w_k|a| = num + numᵀ.
-    # The (B, A, A, A) votes are built in batch chunks of at most _CHUNK elements.
+    # The sum runs over voters k in order (0 + a_0 + a_1 + …, as numpy's sum over the axis), on
+    # blocks of at most _CHUNK batch rows × pairs, which stay in cache: the same bits whatever
+    # the batch size.
     n_b, n_a = d.shape[:2]
     num = np.empty((n_b, n_a, n_a))
-    step = max(1, _CHUNK // max(1, n_a**3))
+    step = max(1, _CHUNK // max(1, n_a * n_a))
+    vote = np.empty((min(step, n_b), n_a, n_a))
     for lo in range(0, n_b, step):
-        dd = d[lo:lo + step]
-        a = dd[:, :, None, :] - dd[:, :, :, None]
-        np.maximum(a, 0.0, out=a)
-        a *= w[lo:lo + step, :, None, None]
-        # an in-order sum over voters: the same bits whatever the batch size
-        num[lo:lo + step] = a.sum(axis=1)
+        hi = min(n_b, lo + step)
+        acc, a = num[lo:hi], vote[:hi - lo]
+        acc.fill(0.0)
+        for k in range(n_a):
+            dk = d[lo:hi, k]
+            np.subtract(dk[:, None, :], dk[:, :, None], out=a)
+            np.maximum(a, 0.0, out=a)
+            a *= w[lo:hi, k, None, None]
+            acc += a
     if denominator == "pair":
         den = num + np.swapaxes(num, 1, 2)
     else:
@@ -104,21 +120,55 @@ def _utility(z: np.ndarray, rho: np.ndarray) -> np.ndarray:
     return cast(np.ndarray, 2.0 - 4.0 * np.power(np.clip(z, 0.0, 1.0), rho))
 
 
+def _utility_at(z: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """:func:`_utility` of a ``z`` already within [0, 1], in a new array."""
+    u = np.power(z, rho)
+    u *= 4.0
+    return cast(np.ndarray, np.subtract(2.0, u, out=u))
+
+
+class _Pairs(NamedTuple):
+    """A round's terms of every pair (i, j), shared by its expected utilities: the positions
+    ``x`` (B, A), reference point ``mu`` and range ``delta`` (B,), ``dij`` = |x_i − x_j|/Δ and
+    the clipped utility arguments of success ``z_s`` = ½ − ½ dij and failure ``z_f`` = ½ + ½ dij,
+    each (B, A, A)."""
+
+    x: np.ndarray
+    mu: np.ndarray
+    delta: np.ndarray
+    dij: np.ndarray
+    z_s: np.ndarray
+    z_f: np.ndarray
+
+
+def _pairs(x: np.ndarray, mu: np.ndarray, delta: np.ndarray) -> _Pairs:
+    dij = _distance(x, delta)
+    return _Pairs(x, mu, delta, dij, np.clip(0.5 - 0.5 * dij, 0.0, 1.0),
+                  np.clip(0.5 + 0.5 * dij, 0.0, 1.0))
+
+
 def _expected_utility(
-    p: np.ndarray, s: np.ndarray, x: np.ndarray, mu: np.ndarray, delta: np.ndarray,
-    rho: np.ndarray, q: float, t: float | str,
+    p: np.ndarray, s: np.ndarray, pr: _Pairs, rho: np.ndarray, u_sq: np.ndarray, q: float,
+    t: float | str,
 ) -> np.ndarray:
     """E[b, i, j] = expected utility of i challenging j, utilities with exponent rho[b, i, j].
 
     E = s_j [P_ij U_s + (1 − P_ij) U_f] + (1 − s_j) U_s − Q U_sq − (1 − Q)[T U_b + (1 − T) U_w]
+
+    ``pr``: the round's pair terms (:func:`_pairs`); ``u_sq``: U_sq = 2 − 4 · ½^rho, of a shape
+    that broadcasts to (B, A, A) (it varies with rho only). Evaluated in place, in the formula's
+    order of operations.
     """
-    dij = np.abs(x[:, :, None] - x[:, None, :]) / delta[:, None, None]
-    u_s = _utility(0.5 - 0.5 * dij, rho)
-    u_f = _utility(0.5 + 0.5 * dij, rho)
-    u_sq = _utility(np.full_like(dij, 0.5), rho)
+    u_s = _utility_at(pr.z_s, rho)
+    u_f = _utility_at(pr.z_f, rho)
     sj = s[:, None, :]
-    e = sj * (p * u_s + (1.0 - p) * u_f) + (1.0 - sj) * u_s - q * u_sq
+    e = p * u_s
+    e += np.multiply(1.0 - p, u_f, out=u_f)
+    np.multiply(sj, e, out=e)
+    e += np.multiply(1.0 - sj, u_s, out=u_s)
+    e -= q * u_sq
     if q != 1.0:
+        x, mu, delta, dij = pr.x, pr.mu, pr.delta, pr.dij
         dim = (np.abs(x - mu[:, None]) / delta[:, None])[:, :, None]  # |x_i − μ| / Δ
         u_b = _utility(0.5 - 0.25 * (dim + dij), rho)
         u_w = _utility(0.5 + 0.25 * (dim + dij), rho)

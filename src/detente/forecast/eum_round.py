@@ -18,10 +18,12 @@ from .eum_challenge import (
     COMPROMISE,
     NONE,
     _expected_utility,
+    _pairs,
+    _prevail,
+    _utility_at,
     _weighted_mean,
     _weighted_median,
     offer_kinds,
-    prevail_probability,
     risk_exponents,
 )
 from .params import EUMOptions
@@ -53,9 +55,17 @@ def _select(valid: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     cand = valid
     for key in keys:
         k = np.where(cand, key, np.inf)
-        cand = cand & (k == k.min(axis=-1, keepdims=True))
+        cand = cand & (k == _row_min(k)[..., None])
     return cast(np.ndarray, np.argmax(cand, axis=-1))
 
+
+def _row_min(k: np.ndarray) -> np.ndarray:
+    """``k.min(axis=-1)``, as a running minimum over the (few) columns: long loops, not one
+    short reduction per row (the same values; NaN propagates as in ``min``)."""
+    m = k[..., 0].copy()
+    for j in range(1, k.shape[-1]):
+        np.minimum(m, k[..., j], out=m)
+    return m
 
 
 def play_round(
@@ -73,11 +83,13 @@ def play_round(
     q, t = opts.Q, opts.T
     n_act = x.shape[-1]
     pair = active[:, :, None] & active[:, None, :] & ~np.eye(n_act, dtype=bool)
+    pr = _pairs(x, mu, delta)  # the pair terms every expected utility below shares
 
     # pass 1: r = 1 everywhere; security and risk exponents
-    p1 = prevail_probability(w, x, delta, None, denominator=opts.denominator, active=active)
+    p1 = _prevail(w, pr.dij, None, opts.denominator, active)
     ones = np.ones_like(p1)
-    e1 = _expected_utility(p1, s, x, mu, delta, ones, q, t)  # e1[i, j]: i challenges j
+    u_sq = _utility_at(np.full_like(x, 0.5), np.ones_like(x))[:, :, None]  # U_sq, r = 1
+    e1 = _expected_utility(p1, s, pr, ones, u_sq, q, t)  # e1[i, j]: i challenges j
     e1 = np.where(pair, e1, 0.0)
     if opts.security == "challengers":
         sec = e1.sum(axis=1)  # S_i = Σ_j E^j(U_ji)
@@ -86,16 +98,17 @@ def play_round(
     r = risk_exponents(sec, active)
 
     # pass 2: expected utilities with the risk exponents
-    p2 = prevail_probability(w, x, delta, r if opts.vote_risk else None,
-                             denominator=opts.denominator, active=active)
+    p2 = _prevail(w, pr.dij, r if opts.vote_risk else None, opts.denominator, active)
+    u_sq = _utility_at(np.full_like(r, 0.5), r)  # U_sq with exponent r_i, (B, A)
     r_row = np.broadcast_to(r[:, :, None], p2.shape)  # rho[i, j] = r_i
-    e_own = _expected_utility(p2, s, x, mu, delta, r_row, q, t)
+    e_own = _expected_utility(p2, s, pr, r_row, u_sq[:, :, None], q, t)
     a = e_own  # a[i, j] = E^i(U_ij), i's own exponent in both readings
     if opts.perspective == "own":
         b = np.swapaxes(e_own, 1, 2)  # b[i, j] = E^j(U_ji) with r_j
     else:
         r_col = np.broadcast_to(r[:, None, :], p2.shape)  # rho[j, i] = r_i
-        b = np.swapaxes(_expected_utility(p2, s, x, mu, delta, r_col, q, t), 1, 2)
+        b = np.swapaxes(_expected_utility(p2, s, pr, r_col, u_sq[:, None, :], q, t), 1, 2)
+    b = np.ascontiguousarray(b)  # in a's layout, so that the (B, A, A) steps below run flat
 
     kind, frac = offer_kinds(a, b, conflict=opts.conflict)
     if not opts.compel:
@@ -114,8 +127,9 @@ def play_round(
     elif sel == "scholz_code":
         # Scholz's program (per its open re-implementation): conflicts and compels by least
         # movement, compromises by the lowest EU-weighted point (|a| x_i + |b| x_j)/(|a| + |b|)
+        abs_a, abs_b = np.abs(a), np.abs(b)
         with np.errstate(invalid="ignore", divide="ignore"):
-            wpt = (np.abs(a) * x[:, :, None] + np.abs(b) * x[:, None, :]) / (np.abs(a) + np.abs(b))
+            wpt = (abs_a * x[:, :, None] + abs_b * x[:, None, :]) / (abs_a + abs_b)
         pick = _select(valid, rank, np.where(kind == COMPROMISE, wpt, move))
     elif sel == "least":
         pick = _select(valid, move, rank)

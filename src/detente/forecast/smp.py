@@ -127,41 +127,39 @@ def _inputs(
 def _run_chunk(
     cap: np.ndarray, x0: np.ndarray, s: np.ndarray, o: SMPOptions, max_turns: int,
     min_turns: int, stop_ratio: float, want_trail: bool,
-) -> tuple[list[_State], np.ndarray, list[SMPChoice]]:
-    """Run a chunk of draws; returns the per-state records (finished draws frozen), turns run."""
+) -> tuple[_State, list[tuple[np.ndarray, _State]], np.ndarray, list[SMPChoice]]:
+    """Run a chunk of draws; returns the first state, each turn's (draws still running, their
+    new state) — a finished draw keeps its last state — the turns run and the trail."""
     n = x0.shape[0]
     ssum = s.sum(axis=-1)
     wsc = ssum * cap  # probEduChlg weights: overall salience × capability
-    states = [_assess(x0, s, cap, o)]
+    first = _assess(x0, s, cap, o)
+    played: list[tuple[np.ndarray, _State]] = []
     turns = np.zeros(n, dtype=int)
-    active = np.ones(n, dtype=bool)
+    ids = np.arange(n)  # the draws still running …
+    live = first  # … and their current state, row by row
     d01 = np.zeros(n)
     trail: list[SMPChoice] = []
     it = 0
-    while active.any() and it < max_turns:
+    while ids.size and it < max_turns:
         it += 1
-        prev = states[-1]
-        ids = np.flatnonzero(active)
-        sub = _State(prev.x[ids], prev.d[ids], prev.r[ids], prev.u_own[ids], prev.prob[ids],
-                     prev.outcome[ids])
-        draw0 = want_trail and ids.size > 0 and ids[0] == 0
-        x_new, tr = _step(sub, s[ids], cap[ids], wsc[ids], ssum[ids], o, it if draw0 else None)
+        draw0 = want_trail and ids[0] == 0
+        x_new, tr = _step(live, s[ids], cap[ids], wsc[ids], ssum[ids], o, it if draw0 else None)
         trail.extend(tr)
         st_new = _assess(x_new, s[ids], cap[ids], o)
-        nxt = _State(prev.x.copy(), prev.d.copy(), prev.r.copy(), prev.u_own.copy(),
-                     prev.prob.copy(), prev.outcome.copy())
-        for f in ("x", "d", "r", "u_own", "prob", "outcome"):
-            getattr(nxt, f)[ids] = getattr(st_new, f)
-        states.append(nxt)
+        played.append((ids, st_new))
         turns[ids] = it
-        moved = np.sqrt(((x_new - prev.x[ids]) ** 2).sum(axis=-1))
+        moved = np.sqrt(((x_new - live.x) ** 2).sum(axis=-1))
         dist = np.where(s[ids].sum(axis=-1) > 0, moved, 0.0).sum(axis=-1)
         if it == 1:
             d01[ids] = dist + _MIN_SIG_DELTA
         quiet = dist / d01[ids] < stop_ratio
         done = (it >= max_turns) | ((it >= min_turns) & quiet)
-        active[ids[done]] = False
-    return states, turns, trail
+        on = np.flatnonzero(~done)
+        ids = ids[on]
+        live = _State(st_new.x[on], st_new.d[on], st_new.r[on], st_new.u_own[on],
+                      st_new.prob[on], st_new.outcome[on])
+    return first, played, turns, trail
 
 
 def smp_run(
@@ -205,26 +203,30 @@ def smp_run(
     trail: list[SMPChoice] = []
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
-        states, turns, tr = _run_chunk(
+        first, played, turns, tr = _run_chunk(
             cap[lo:hi], x0[lo:hi], s[lo:hi], o, o.max_turns, o.min_turns, o.stop_ratio,
             lo == 0,
         )
         if lo == 0:
             trail = tr
-        parts.append((states, turns))
-    t_max = max(len(st) for st, _ in parts)
+        parts.append((first, played, turns))
+    t_max = 1 + max(len(played) for _, played, _ in parts)
     pos = np.empty((n, t_max, a, i_))
     prob = np.empty((n, t_max, a))
     risk = np.empty((n, t_max, a))
     out = np.empty((n, t_max, i_))
     n_turns = np.empty(n, dtype=int)
     lo = 0
-    for states, turns in parts:
+    for first, played, turns in parts:
         hi = lo + turns.shape[0]
+        # every draw's state after each turn: a draw that stopped keeps its last state
+        cur = [first.x.copy(), first.prob.copy(), first.r.copy(), first.outcome.copy()]
         for t in range(t_max):
-            st = states[min(t, len(states) - 1)]
-            pos[lo:hi, t], prob[lo:hi, t], risk[lo:hi, t] = st.x, st.prob, st.r
-            out[lo:hi, t] = st.outcome
+            if 0 < t <= len(played):
+                ids, st = played[t - 1]
+                for c, new in zip(cur, (st.x, st.prob, st.r, st.outcome)):
+                    c[ids] = new
+            pos[lo:hi, t], prob[lo:hi, t], risk[lo:hi, t], out[lo:hi, t] = cur
         n_turns[lo:hi] = turns
         lo = hi
     return SMPRun(pos, prob, risk, out, n_turns, o, tuple(trail))

@@ -35,8 +35,8 @@ __all__: list[str] = []  # package-internal: the SMP's public functions are in :
 
 @dataclass
 class _State:
-    """A state of a chunk of draws, and what :func:`_assess` found in it (mutable: a finished
-    draw's rows are frozen by copying, see :func:`detente.forecast.smp._run_chunk`)."""
+    """A state of a chunk of draws (or of those still running, see
+    :func:`detente.forecast.smp._run_chunk`), and what :func:`_assess` found in it."""
 
     x: np.ndarray  # (N, A, I)
     d: np.ndarray  # (N, A, A) distance from a's position to b's, a's saliences
