@@ -781,3 +781,14 @@ def test_defaults_of_a_point_estimate_and_of_a_scenario_that_declares_everything
     a = analyze(s, draws=50, seed=1)
     assert default_assumptions(s, {q.id: q.probability for q in a.questions}, a.draws) == []
     assert "Defaults assumed" not in _parse(render_html(a)).plain
+
+
+def test_question_chart_and_table_show_the_calibrated_answers(reports):
+    a, doc = reports["ukraine-2025-02"]
+    spec = _spec(doc, "question-chart")
+    cal = next(t for t in spec["data"] if t.get("name") == "calibrated")
+    by_id = {q.id: q for q in a.questions}
+    for qid, x in zip(cal["y"], cal["x"]):
+        assert x == pytest.approx(100 * by_id[qid].calibrated[0])
+    plain = _parse(doc).plain
+    assert "calibrated" in plain and "Platt scaling" in plain

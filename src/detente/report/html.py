@@ -75,6 +75,7 @@ def _questions(analysis: Analysis, many: bool) -> list[dict[str, Any]]:
         out.append({"id": q.id, "text": q.text, "p": q.probability, "lo": lo, "hi": hi,
                     "p_text": p_text, "ci_text": _range(lo, hi),
                     "answer_text": _pct_interval(q.probability, lo, hi) if many else p_text,
+                    "cal": None if q.calibrated is None else q.calibrated[0],
                     "calibrated_text": None if q.calibrated is None else
                     _pct_interval(*q.calibrated),
                     "resolution": q.resolution, "note": notes.get(q.id)})

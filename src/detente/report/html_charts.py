@@ -108,7 +108,8 @@ def issue_axis_title(issue: dict[str, Any]) -> str:
 
 def question_chart(ch: Charts, qs: list[dict[str, Any]], many: bool) -> dict[str, Any]:
     """Each question's probability, labelled by the question's text (wrapped, shortened when
-    long; the full text is in the hover), with its 95% interval when there are draws."""
+    long; the full text is in the hover), with its 95% interval when there are draws, and its
+    calibrated answer (an open diamond) when the run has one."""
     rows = list(reversed(qs))
     y = [q["id"] for q in rows]
     labels = [wrap_label(q["text"]) for q in rows]
@@ -123,6 +124,15 @@ def question_chart(ch: Charts, qs: list[dict[str, Any]], many: bool) -> dict[str
     traces = [ch.go.Scatter(x=x, y=y, mode="markers", error_x=err, name="probability",
                             marker=dict(size=10, color=COLOURS[0]), hovertext=hover,
                             hoverinfo="text")]
+    cal = [q for q in rows if q.get("cal") is not None]
+    if cal:
+        traces.append(ch.go.Scatter(
+            x=[100 * q["cal"] for q in cal], y=[q["id"] for q in cal], mode="markers",
+            name="calibrated",
+            marker=dict(symbol="diamond-open", size=10, line=dict(width=2),
+                        color=COLOURS[2]),
+            hovertext=[_hover(q["text"]) + f"<br>calibrated: <b>{q['calibrated_text']}</b>"
+                       for q in cal], hoverinfo="text"))
     res = [q for q in rows if q["resolution"] is not None]
     if res:
         traces.append(ch.go.Scatter(
@@ -136,7 +146,7 @@ def question_chart(ch: Charts, qs: list[dict[str, Any]], many: bool) -> dict[str
                      yaxis=dict(type="category", categoryorder="array", categoryarray=y,
                                 tickmode="array", tickvals=y, ticktext=labels,
                                 tickfont=dict(size=11)),
-                     showlegend=bool(res))
+                     showlegend=bool(res or cal))
 
 
 def issue_chart(ch: Charts, k: int, issue: dict[str, Any], many: bool) -> dict[str, Any]:
