@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .exchange_state import _nbs, _set_bits, _State, _Structure
+from .exchange_state import _nbs, _State, _Structure
 from .params import ExchangeParams
 from .trail import ExchangeStep
 
 __all__: list[str] = []  # package-internal: the model's public function is in :mod:`.exchange`
 
-_COMPACT = 0.9  # drop finished draws from the per-step arrays once fewer than this share is active
-_NARROW = 0.7  # repack the alive candidates to the left once the widest row is this much narrower
+_COMPACT = 0.8  # drop finished draws from the per-step arrays once fewer than this share is active
+_NARROW = 0.6  # repack the alive candidates to the left once the widest row is this much narrower
 _TOL = 1e-12  # smallest distance and move that count
 
 
@@ -27,14 +27,13 @@ def _snap(room: np.ndarray) -> np.ndarray:
     return np.where(np.abs(room) <= 1e-12, 0.0, room)
 
 
-def _static(st: _Structure, s: _State, sal: np.ndarray, nbs0: np.ndarray, rows: np.ndarray,
-            cand: np.ndarray, col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Round-constant terms of candidates ``cand`` of draws ``rows`` (columns ``col``).
+def _static(st: _Structure, s: _State, sal: np.ndarray, rows: np.ndarray,
+            col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Round-constant terms of the candidates in columns ``col`` of draws ``rows``.
 
-    Returns the values, (11, m): partners' positions on p and q, directions of b's and a's
-    moves, weights of b on p and a on q, k, the gain's numerator and denominator, the start NBS
-    on p and q; and the global indices, (6, m): cells b p, a q, a p, b q, toward indices b→a on
-    p and a→b on q.
+    Returns the values, (9, m): partners' positions on p and q, directions of b's and a's
+    moves, weights of b on p and a on q, k, the gain's numerator and denominator; and the
+    global indices, (6, m): cells b p, a q, a p, b q, toward indices b→a on p and a→b on q.
     """
     off = rows * st.n_cells
     ap, aq, bp, bq = (off + np.take(st.cells[c], col) for c in range(4))
@@ -43,9 +42,7 @@ def _static(st: _Structure, s: _State, sal: np.ndarray, nbs0: np.ndarray, rows: 
     with np.errstate(divide="ignore", invalid="ignore"):
         k = (s_ap + s_bp) / (s_aq + s_bq)                # dq = k dp
     values = [tgt_p, tgt_q, np.sign(tgt_p - s.x0[bp]), np.sign(tgt_q - s.x0[aq]), s.w[bp],
-              s.w[aq], k, s_ap * s_bq - s_aq * s_bp, s_aq + s_bq,
-              np.take(nbs0, rows * s.n_iss + np.take(st.p, cand)),
-              np.take(nbs0, rows * s.n_iss + np.take(st.q, cand))]
+              s.w[aq], k, s_ap * s_bq - s_aq * s_bp, s_aq + s_bq]
     n_act = s.n_act
     return np.stack(values), np.stack([bp, aq, ap, bq, bp * n_act + np.take(st.cells[5], col),
                                        aq * n_act + np.take(st.cells[4], col)])
@@ -53,37 +50,49 @@ def _static(st: _Structure, s: _State, sal: np.ndarray, nbs0: np.ndarray, rows: 
 
 def _evaluate(sv: np.ndarray, ix: np.ndarray, sl: np.ndarray | None, s: _State,
               nbs_cap: bool, min_gain: float
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate the eligible candidates ``sl`` (all when None) of the tables ``sv``, ``ix``.
 
-    Returns the moves of a (on q) and b (on p), the gain, validity and the candidates' indices.
+    Returns the moves, (2, m): b's on p and a's on q; the gain, validity and the candidates'
+    indices. The terms of the two moves are computed together, as rows 0 and 1 of (2, m)
+    arrays (the tables keep them in adjacent rows).
     """
     if sl is not None:
         sv, ix = np.take(sv, sl, axis=1), np.take(ix, sl, axis=1)
-    tgt_p, tgt_q, dir_p, dir_q, w_bp, w_aq, k, num, den, nbs_p, nbs_q = sv
-    bp, aq, ap, bq, tb, ta = ix
-    dist_p = (tgt_p - s.xs[bp]) * dir_p                  # b moves on p towards a
-    dist_q = (tgt_q - s.xs[aq]) * dir_q                  # a moves on q towards b
+    tgt, dirs, k = sv[0:2], sv[2:4], sv[6]              # rows: p (b moves), q (a moves)
+    mover = ix[0:2]                                     # b p, a q
+    dist = tgt - s.xs[mover]                            # b moves on p towards a, a on q towards b
+    dist *= dirs
     with np.errstate(divide="ignore", invalid="ignore"):
-        lim = np.minimum(np.maximum(dist_p, 0.0) * w_bp, np.maximum(dist_q, 0.0) * w_aq / k)
+        room = np.maximum(dist, 0.0)
+        room *= sv[4:6]
+        room[1] /= k
+        lim = np.minimum(room[0], room[1])
         if nbs_cap:
             # the NBS shift may not carry the NBS past the partner's position (decide's
             # check_nbs); the NBS counts the round's start positions, the mover's own current
             # position and earlier moves on this issue towards the same partner
             # (an NBS already at the partner, to rounding, has no room left: a move there is
             # capped to zero, not freed, so the answer does not hang on the last bit)
-            before = nbs_p + s.shift[ap] + np.where(s.toward[tb], 0.0, s.own[bp])
-            room = _snap((tgt_p - before) * dir_p)
-            lim = np.minimum(lim, np.where(room >= 0, room, np.inf))
-            before = nbs_q + s.shift[bq] + np.where(s.toward[ta], 0.0, s.own[aq])
-            room = _snap((tgt_q - before) * dir_q)
-            lim = np.minimum(lim, np.where(room >= 0, room, np.inf) / k)
-        move_b = lim / w_bp * dir_p
-        move_a = k * lim / w_aq * dir_q
-        gain = lim * num / den
-    valid = ((dist_p > _TOL) & (dist_q > _TOL) & (np.abs(move_a) > _TOL)
-             & (np.abs(move_b) > _TOL) & (gain > min_gain))
-    return move_a, move_b, gain, valid, ix
+            before = s.nbs_at[ix[2:4]] + np.where(s.toward[ix[4:6]], 0.0, s.own[mover])
+            np.subtract(tgt, before, out=room)
+            room *= dirs
+            room = _snap(room)
+            room = np.where(room >= 0, room, np.inf)
+            room[1] /= k
+            np.minimum(lim, room[0], out=lim)
+            np.minimum(lim, room[1], out=lim)
+        move = np.empty_like(dist)                      # b's move on p, a's on q
+        move[0] = lim
+        np.multiply(k, lim, out=move[1])
+        move /= sv[4:6]
+        move *= dirs
+        gain = lim * sv[7]
+        gain /= sv[8]
+    valid = (dist > _TOL).all(axis=0)
+    valid &= (np.abs(move) > _TOL).all(axis=0)
+    valid &= gain > min_gain
+    return move, gain, valid, ix
 
 
 def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
@@ -95,18 +104,18 @@ def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
     The candidates still possible ("alive") of each draw sit in candidate order in a row of
     (row, position) arrays: gain (-inf past the alive ones), trigger bitmask (0 past them) and
     slot in the tables over the round's eligible candidates (round-constant terms, indices and
-    decide's bookkeeping of the planned moves: sum and last of a's moves on q and of b's on p,
+    decide's bookkeeping of the planned moves: sums, then lasts, of b's moves on p and a's on q,
     see move_budget). Rows and positions are repacked as draws finish and candidates die.
     Every operation is per draw, so a draw's result does not depend on the other draws.
     """
     nbs_cap, tie_tol, min_gain = params.nbs_cap, params.tie_tol, params.min_gain
     move_budget = params.move_budget
     n, n_act, _ = x0.shape
-    s = _State(x0, w)
+    nbs0 = _nbs(w, x0)
+    s = _State(x0, w, nbs0)
     trail: list[ExchangeStep] = []
     if st.n == 0:
         return s.positions(), trail
-    nbs0 = _nbs(w, x0)
     left = x0 < nbs0[:, None, :]
     # candidates: both actors salient on both issues and on opposite sides of the NBS on both
     sal2, left2 = sal.reshape(n, -1), left.reshape(n, -1)
@@ -120,12 +129,12 @@ def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
     # roles fixed for the round: 1 where the candidate's actor i demands p
     col = ec + st.n * np.take(s_ip * s_jq >= s_jp * s_iq, flat)
     del s_ip, s_iq, s_jp, s_jq, left, elig, flat
-    sv, ix = _static(st, s, sal.transpose(0, 2, 1).reshape(-1), nbs0, er, ec, col)
-    move_a, move_b, g, valid, _ = _evaluate(sv, ix, None, s, nbs_cap, min_gain)
+    sv, ix = _static(st, s, sal.transpose(0, 2, 1).reshape(-1), er, col)
+    move, g, valid, _ = _evaluate(sv, ix, None, s, nbs_cap, min_gain)
     keep = np.flatnonzero(valid)                            # the slots of the alive candidates
     if len(keep) == 0:
         return s.positions(), trail
-    book = np.stack([move_a, move_a, move_b, move_b])
+    book = np.concatenate([move, move])                     # sums and lasts: b on p, a on q
     er = er[keep]
     alive = np.bincount(er, minlength=n)                    # alive candidates per row
     width = int(alive.max())
@@ -151,25 +160,24 @@ def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
         pick = np.argmax(gain >= (best * (1.0 - tie_tol))[:, None], axis=1)[r]
         rows = live[r]
         sl = slot[r, pick]
-        move_a, move_b, g, v, ex_ix = _evaluate(sv, ix, sl, s, nbs_cap, min_gain)
+        move, g, v, ex_ix = _evaluate(sv, ix, sl, s, nbs_cap, min_gain)
+        # the candidates affected by the executed exchange share a mover cell or a demand cell
+        # with it: exactly the bits of its own trigger mask
+        bits = np.zeros((len(live), st.n_words), dtype=np.uint64)
+        bits[r] = mask[r, pick]
         gain[r, pick] = -np.inf
         mask[r, pick] = 0
         alive[r] -= 1
-        s.execute(ex_ix, move_a, move_b, v)
-        e_bp, e_aq = ex_ix[0], ex_ix[1]
-        off = rows * st.n_cells
-        c_bp, c_aq, c_ap, c_bq = (f - off for f in ex_ix[:4])
+        s.execute(ex_ix, move, v)
         if want_trail and rows[0] == 0 and v[0]:
-            a, b = int(c_aq[0] % n_act), int(c_bp[0] % n_act)
-            p, q = int(c_bp[0] // n_act), int(c_aq[0] // n_act)
-            trail.append({"round": 0, "actor": a, "partner": b, "issue_gives": q, "issue_gets": p,
-                          "moves_to": float(s.xs[e_aq[0]]),
-                          "partner_moves_to": float(s.xs[e_bp[0]]), "gain": float(g[0])})
+            (c_bp, c_aq), (b, a) = ex_ix[0:2, 0], ex_ix[0:2, 0] % n_act
+            trail.append({"round": 0, "actor": int(a), "partner": int(b),
+                          "issue_gives": int(c_aq // n_act), "issue_gets": int(c_bp // n_act),
+                          "moves_to": float(s.xs[c_aq]), "partner_moves_to": float(s.xs[c_bp]),
+                          "gain": float(g[0])})
         # recompute the candidates affected by the executed exchange: those where a mover is an
         # executed mover on the same issue (its position changed), or where an actor demands the
         # issue an executed actor demanded (the NBS it may not be pushed past has moved)
-        bits = np.zeros((len(live), st.n_words), dtype=np.uint64)
-        _set_bits(bits, (c_aq, c_bp, st.n_cells + c_ap, st.n_cells + c_bq), r)
         if st.n_words == 1:
             hit = (mask[:, :, 0] & bits) != 0
         else:
@@ -177,27 +185,29 @@ def _round(st: _Structure, sal: np.ndarray, w: np.ndarray, x0: np.ndarray,
         at = np.flatnonzero(hit)
         if len(at) == 0:
             continue
-        hr = at // width
-        he = np.empty(len(live), dtype=np.intp)
-        he[r] = np.arange(len(r))
-        he = he[hr]                                         # the hit's executed exchange
+        e_mov = np.empty((2, len(live)), dtype=np.intp)
+        e_mov[:, r] = ex_ix[0:2]
+        e_bp, e_aq = np.take(e_mov, at // width, axis=1)    # the hit's executed movers
         sl = slot.reshape(-1)[at]
-        move_a, move_b, g, valid, t_ix = _evaluate(sv, ix, sl, s, nbs_cap, min_gain)
+        move, g, valid, t_ix = _evaluate(sv, ix, sl, s, nbs_cap, min_gain)
         # the candidate's mover is an executed mover on the same issue (a on q; b on p)
-        t_bp, t_aq, e_aq, e_bp = t_ix[0], t_ix[1], e_aq[he], e_bp[he]
+        t_bp, t_aq = t_ix[0], t_ix[1]
         sa = (t_aq == e_aq) | (t_aq == e_bp)
         sb = (t_bp == e_aq) | (t_bp == e_bp)
-        sum_a, last_a, sum_b, last_b = np.take(book, sl, axis=1)
-        new_sa = np.where(sa, sum_a, sum_a - last_a) + move_a
-        new_sb = np.where(sb & ~sa, sum_b, sum_b - last_b) + move_b
+        old = np.take(book, sl, axis=1)
+        new = np.empty_like(old)
+        np.subtract(old[0:2], old[2:4], out=new[0:2])
+        np.copyto(new[0:2], old[0:2], where=np.stack([sb & ~sa, sa]))
+        new[0:2] += move
+        new[2:4] = move
         ok = valid
         if move_budget is not None:
-            ok = ok & (new_sa <= move_budget) & (new_sb <= move_budget)
+            ok &= (new[0:2] <= move_budget).all(axis=0)
         gain.reshape(-1)[at] = np.where(ok, g, -np.inf)
         dead = at[~ok]
         mask.reshape(-1, st.n_words)[dead] = 0
         alive -= np.bincount(dead // width, minlength=len(live))
-        book[:, sl] = (new_sa, move_a, new_sb, move_b)
+        book[:, sl] = new
     return s.positions(), trail
 
 

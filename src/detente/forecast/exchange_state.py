@@ -74,42 +74,51 @@ class _State:
     """Voting positions and decide's NBS bookkeeping of a chunk of draws during one round.
 
     Flat over (draw, issue, actor): start positions ``x0``, weights ``w``, current positions
-    ``xs``, each actor's own NBS shift ``own`` = w (xs − x0) and the NBS shift towards each
-    actor ``shift`` (the own shifts of the actors that moved on the issue towards it); flat
-    over (draw, issue, mover, partner): ``toward``, True where mover moved towards partner.
+    ``xs``, each actor's own NBS shift ``own`` = w (xs − x0) and ``nbs_at``, the issue's start
+    NBS ``nbs`` (flat over (draw, issue)) plus the NBS shift towards the actor (the sum of the
+    own shifts of the actors that moved on the issue towards it, in actor order); flat
+    over (draw, issue, mover, partner): ``toward``, True where mover moved towards partner
+    (``toward_t``: the same over (draw, issue, partner, mover)).
     """
 
-    def __init__(self, x0: np.ndarray, w: np.ndarray) -> None:
+    def __init__(self, x0: np.ndarray, w: np.ndarray, nbs: np.ndarray) -> None:
         self.shape = x0.shape
         _, self.n_act, self.n_iss = x0.shape
         self.x0 = x0.transpose(0, 2, 1).reshape(-1)
         self.w = w.transpose(0, 2, 1).reshape(-1)
         self.xs = self.x0.copy()
         self.own = self.w * (self.xs - self.x0)
-        self.shift = np.zeros_like(self.xs)
+        self.nbs = nbs.reshape(-1)
+        self.nbs_at = np.repeat(self.nbs, self.n_act) + 0.0     # no shift yet
         self.toward = np.zeros(self.xs.size * self.n_act, dtype=bool)
+        self.toward_t = np.zeros_like(self.toward)     # transposed: (draw, issue, partner, mover)
 
     def positions(self) -> np.ndarray:
         """Current positions, (n, actors, issues)."""
         n, n_act, n_iss = self.shape
         return self.xs.reshape(n, n_iss, n_act).transpose(0, 2, 1)
 
-    def execute(self, ix: np.ndarray, move_a: np.ndarray, move_b: np.ndarray,
-                v: np.ndarray) -> None:
-        """Apply the exchanges (global cells and toward indices ``ix``) where ``v``."""
-        bp, aq, _, _, tb, ta = ix
+    def execute(self, ix: np.ndarray, move: np.ndarray, v: np.ndarray) -> None:
+        """Apply the exchanges (global cells and toward indices ``ix``; moves (2, m): b's on p,
+        a's on q) where ``v``. The two movers of an exchange are on different issues."""
         n_act = self.n_act
-        self.xs[bp] += np.where(v, move_b, 0.0)
-        self.xs[aq] += np.where(v, move_a, 0.0)
-        self.toward[tb] |= v
-        self.toward[ta] |= v
-        f = np.concatenate([bp, aq])
+        f, t = ix[0:2], ix[4:6]                         # mover cells; (block, mover, partner)
+        self.xs[f] += np.where(v, move, 0.0)
+        self.toward[t] |= v
+        mover, partner = (t // n_act) % n_act, t % n_act
+        self.toward_t[t + (n_act - 1) * (partner - mover)] |= v    # (block, partner, mover)
+        f = f.reshape(-1)
         self.own[f] = self.w[f] * (self.xs[f] - self.x0[f])
-        # the shift towards each actor on the two issues: the sum over movers in actor order
-        blk = f // n_act                                            # (draw, issue) blocks
-        terms = self.toward.reshape(-1, n_act, n_act)[blk] * self.own.reshape(-1, n_act)[
-            blk][:, :, None]                                        # (m, mover, partner)
+        # the shift towards each actor on the two issues, the sum over movers in actor order:
+        # only the shifts towards the movers' partners change (a mover's own shift changed and
+        # it may have a new partner), so only they are summed again
+        mover, partner = np.divmod(np.flatnonzero(np.take(self.toward.reshape(-1, n_act), f,
+                                                          axis=0)), n_act)
+        blk = np.take(f // n_act, mover)                # (draw, issue) blocks
+        at = blk * n_act + partner
+        terms = (np.take(self.toward_t.reshape(-1, n_act), at, axis=0)
+                 * np.take(self.own.reshape(-1, n_act), blk, axis=0))   # (m, mover)
         acc = 0.0 + terms[:, 0]
         for k in range(1, n_act):
             acc += terms[:, k]
-        self.shift.reshape(-1, n_act)[blk] = acc
+        self.nbs_at[at] = np.take(self.nbs, blk) + acc
