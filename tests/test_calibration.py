@@ -160,7 +160,11 @@ def test_backtest_writes_a_calibration_that_analyze_reads(tmp_path, capsys, monk
     ("not json", "not JSON (line 1"),
     ('{"a": 1}', 'no `"calibration": 1`'),
     ('{"calibration": 1, "intercept": 0, "slope": -1, "resamples": [[0, 1]]}', "slope ≥ 0"),
-    ('{"calibration": 1, "intercept": 0, "slope": 1}', "resamples"),
+    ('{"calibration": 1, "intercept": 0, "slope": 1}', "field 'resamples' is missing"),
+    ('{"calibration": 1, "intercept": "a", "slope": 1, "resamples": [[0, 1]]}',
+     "must be numbers"),
+    ("", "not JSON (line 1"),
+    ("[1, 2]", 'no `"calibration": 1`'),
     ('{"calibration": 1, "intercept": 0, "slope": 1, "resamples": [1, 2]}', "pairs"),
 ])
 def test_a_bad_calibration_file_is_refused_clearly(tmp_path, text, says):

@@ -188,8 +188,11 @@ def _from_text(text: str, where: str, source: str) -> Calibration:
     try:
         a, b = float(d["intercept"]), float(d["slope"])
         boot = np.asarray(d["resamples"], dtype=float)
-    except (KeyError, TypeError, ValueError) as e:
-        raise _bad(where, f"field {e} is missing or not a number") from None
+    except KeyError as e:
+        raise _bad(where, f"field {e} is missing") from None
+    except (TypeError, ValueError):
+        raise _bad(where, "`intercept`, `slope` and every entry of `resamples` must be "
+                          "numbers") from None
     if not (math.isfinite(a) and math.isfinite(b) and b >= 0):
         raise _bad(where, f"intercept {a} and slope {b} must be finite, the slope ≥ 0")
     if boot.ndim != 2 or boot.shape[1] != 2 or boot.shape[0] < 1 or not np.isfinite(boot).all():
