@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from ..errors import DetenteError, Problem, ScenarioError
 from ..scenario.schema import Question, Scenario, Source
@@ -68,24 +68,13 @@ class Archive:
 
 def _read(path: Path, model: type[_Model]) -> Any:
     """Read one YAML file into a pydantic model; problems located in the file."""
-    from ..scenario.load import read_yaml
-    from ..scenario.messages import pydantic_problems
+    from ..scenario.load import read_model
 
-    file = str(path)
     try:
         text = path.read_bytes()
     except FileNotFoundError:
-        raise DetenteError(f"{file}: no such file") from None
-    data, positions, problems = read_yaml(text, file=file)
-    if problems:
-        raise ScenarioError(problems, file)
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(1, 1, "", "expected a mapping of fields", None,
-                                     file=file)], file)
-    try:
-        return model.model_validate(data), data, positions
-    except ValidationError as e:
-        raise ScenarioError(pydantic_problems(e, data, positions, file), file) from None
+        raise DetenteError(f"{path}: no such file") from None
+    return read_model(text, model, file=str(path))
 
 
 def load_case(folder: str | Path, half: str = "dev") -> Case:

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
 from .located import PathT, Positions, _fmt, did_you_mean  # noqa: F401  (re-exported)
 from .schema import Scenario
+
+M = TypeVar("M", bound=BaseModel)
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "load_scenario", "loads_scenario", "read_yaml",
            "scenario_from_data"]
@@ -148,6 +150,26 @@ def _show_tag(tag: str) -> str:
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
+
+
+def read_model(text: str | bytes, model: type[M], *, file: str) -> tuple[M, Any, Positions]:
+    """Read a YAML (or JSON) file's text into the pydantic ``model``: (the model, the plain
+    data, their positions); every problem located in the file (line, field), as for
+    scenarios."""
+    from .messages import pydantic_problems
+
+    if not text.strip():
+        raise ScenarioError([Problem(1, 1, "", "the file is empty", None, file=file)], file)
+    data, positions, problems = read_yaml(text, file=file)
+    if problems:
+        raise ScenarioError(problems, file)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(1, 1, "", "expected a mapping of fields", None,
+                                     file=file)], file)
+    try:
+        return model.model_validate(data), data, positions
+    except ValidationError as e:
+        raise ScenarioError(pydantic_problems(e, data, positions, file, model), file) from None
 
 
 def read_yaml(

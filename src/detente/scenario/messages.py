@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem
 from .located import Positions, _fmt, did_you_mean, model_fields_at
@@ -110,8 +110,12 @@ def _message(err: dict[str, Any]) -> str:
 
 
 def pydantic_problems(
-    e: ValidationError, data: Any, positions: Positions, file: str
+    e: ValidationError, data: Any, positions: Positions, file: str,
+    model: type[BaseModel] = Scenario,
 ) -> list[Problem]:
+    """Located problems (file, line, field, hint) for a failed validation of ``data`` (read
+    with ``positions``) against ``model``; an unknown field's hint lists ``model``'s fields
+    at that place."""
     problems = []
     for err in e.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -130,7 +134,7 @@ def pydantic_problems(
         if t == "extra_forbidden":
             name = path[-1]
             line, col = positions.locate(path, key=True)
-            allowed = model_fields_at(Scenario, tuple(x for x in loc[:-1]))
+            allowed = model_fields_at(model, tuple(x for x in loc[:-1]))
             msg = f"unknown field {name!r}"
             if allowed:
                 guess = did_you_mean(str(name), allowed)
