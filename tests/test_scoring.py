@@ -143,7 +143,9 @@ def test_cli_scores_resolved_questions(capsys, monkeypatch):
     assert main(["score", ec, "--draws", "10"]) == 0
     text = capsys.readouterr().out
     assert "Brier = reliability" in text and "AUC — (every question resolved the same way)" in text
-    assert "Calibrated answers (the shipped map" in text
+    assert "Calibrated answers (shipped with detente (detente/data/calibration.json); none from " \
+        "negotiations it was fitted on)" in text
+    assert d["calibrated"]["in_sample"] == 0
     assert f"Brier score {d['calibrated']['brier']:.4f}" in text
 
 

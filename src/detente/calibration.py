@@ -21,8 +21,9 @@ not independent) refits it on resampled cases; a calibrated answer's 95% interva
 The map that ships (``detente/data/calibration.json``) is written by
 ``detente backtest archive --draws 1000 --seed 1 --write-calibration
 src/detente/data/calibration.json`` and records what it was fitted on: the archive, its split,
-the draws and seed, and every dev question's answer and outcome (so a test can tell when the
-model has changed since the fit). ``detente analyze --calibration FILE`` uses another (one
+the draws and seed, every dev question's answer and outcome (so a test can tell when the model
+has changed since the fit) and the bootstrap's refits. Nothing in it is derived from the rest;
+the scores on dev, the cases and the intervals are recomputed when it is read. ``detente analyze --calibration FILE`` uses another (one
 fitted on an archive of your own); ``--calibration none`` shows the model's answers alone.
 
 References: Platt, J. C. (1999), "Probabilistic outputs for support vector machines and
@@ -38,20 +39,22 @@ to the Bootstrap*, Chapman & Hall (the resampling of cases).
 from __future__ import annotations
 
 import functools
-import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field, ValidationError
+from scipy.special import expit as _expit
 
 from .errors import DetenteError
+from .scenario.types import _Model
+from .scoring import score_forecasts
 
-__all__ = ["EPS", "Calibration", "calibrated_answer", "fit_calibration", "load_calibration",
-           "shipped_calibration"]
+__all__ = ["EPS", "Calibration", "FittedOn", "calibrated_answer", "fit_calibration",
+           "load_calibration", "resolve_calibration", "shipped_calibration"]
 
 EPS = 0.001
 """Answers are clipped to [EPS, 1 − EPS] before their log-odds are taken (0 of 1,000 draws is
@@ -61,18 +64,53 @@ RESAMPLES = 400
 SLOPE_MAX = 10.0
 INTERCEPT_MAX = 10.0
 
+_Num = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+_Slope = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0.0)]
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=float), EPS, 1.0 - EPS)
+
+class FittedOn(_Model):
+    """What a calibration was fitted on: the archive and its split, the draws and seed of its
+    analyses, and the bootstrap's seed (the cases and questions are in its items)."""
+
+    archive: str
+    split_fixed_on: str
+    half: Literal["dev"] = "dev"
+    draws: Annotated[int, Field(strict=True, ge=2)]
+    seed: Annotated[int, Field(strict=True, ge=0)]
+    bootstrap_seed: Annotated[int, Field(strict=True, ge=0)]
+
+
+class Item(_Model):
+    """One resolved question a calibration was fitted on: its case, id, the model's answer and
+    how it resolved."""
+
+    case: str
+    id: str
+    p: Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+    outcome: Annotated[bool, Field(strict=True)]
+
+
+class _File(_Model):
+    """A calibration file, as ``--write-calibration`` writes it."""
+
+    calibration: Annotated[int, Field(strict=True, ge=1, le=1)]  # the format's version
+    intercept: _Num
+    slope: _Slope
+    clip: Annotated[float, Field(strict=True, gt=0.0, lt=0.5)]
+    fitted_on: FittedOn | None = None
+    resamples: Annotated[tuple[tuple[_Num, _Slope], ...], Field(min_length=1)]
+    items: tuple[Item, ...] = ()
+
+
+def _logit(p: Any, eps: float = EPS) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=float), eps, 1.0 - eps)
     return np.log(q / (1.0 - q))
 
 
-def _expit(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # 1 / (1 + e^-z), without overflow
-
-
 def _fit(x: np.ndarray, o: np.ndarray) -> tuple[float, float]:
-    """Maximum-likelihood (intercept, slope) of o ~ Bernoulli(expit(a + b x)), b ≥ 0."""
+    """Maximum-likelihood (intercept, slope) of o ~ Bernoulli(expit(a + b x)), b ≥ 0, within
+    bounds (|a| ≤ 10, b ≤ 10: where the outcomes separate perfectly the likelihood has no
+    maximum, and the fit stops at a bound)."""
     from scipy.optimize import minimize
 
     def nll(ab: np.ndarray) -> tuple[float, np.ndarray]:
@@ -91,123 +129,140 @@ def _fit(x: np.ndarray, o: np.ndarray) -> tuple[float, float]:
 class Calibration:
     """A fitted map from the model's answers to calibrated ones (module doc).
 
-    ``intercept``, ``slope``: the map; ``resamples``: (R, 2) the bootstrap refits;
-    ``fitted_on``: what it was fitted on (archive, split, half, draws, seed, cases, counts);
-    ``dev``: the dev half's scores before and after; ``items``: every dev question's case, id,
-    answer and outcome."""
+    ``intercept``, ``slope``: the map; ``resamples``: (R, 2) the bootstrap refits (read-only);
+    ``clip``: the clip of answers before their log-odds; ``fitted_on``: what it was fitted on
+    (None for a map fitted outside a backtest); ``items``: the questions it was fitted on;
+    ``source``: where it was read from."""
 
     intercept: float
     slope: float
     resamples: np.ndarray = field(repr=False)
-    fitted_on: dict[str, Any] = field(default_factory=dict)
-    dev: dict[str, float] = field(default_factory=dict)
-    items: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    clip: float = EPS
+    fitted_on: FittedOn | None = None
+    items: tuple[Item, ...] = field(default=(), repr=False)
     source: str = "fitted in this run"
+
+    def __post_init__(self) -> None:
+        boot = np.array(self.resamples, dtype=float)  # a copy of its own, never written
+        boot.setflags(write=False)
+        object.__setattr__(self, "resamples", boot)
+
+    @property
+    def cases(self) -> list[str]:
+        """The negotiations (cases) it was fitted on."""
+        return sorted({i.case for i in self.items})
 
     def __call__(self, p: Any) -> np.ndarray:
         """The calibrated answer(s) for the model's answer(s) ``p`` (vectorised)."""
-        return _expit(self.intercept + self.slope * _logit(p))
+        return np.asarray(_expit(self.intercept + self.slope * _logit(p, self.clip)))
 
     def interval(self, lo: float, hi: float) -> tuple[float, float]:
         """The 95% interval of a calibrated answer whose Monte Carlo interval is [lo, hi]."""
         a, b = self.resamples[:, 0], self.resamples[:, 1]
-        low = _expit(a + b * _logit(lo))
-        high = _expit(a + b * _logit(hi))
+        low = _expit(a + b * _logit(lo, self.clip))
+        high = _expit(a + b * _logit(hi, self.clip))
         return float(np.quantile(low, 0.025)), float(np.quantile(high, 0.975))
 
+    def dev_scores(self) -> dict[str, float]:
+        """Brier and log scores on the questions it was fitted on, before and after."""
+        if not self.items:
+            return {}
+        p = np.array([i.p for i in self.items])
+        o = np.array([int(i.outcome) for i in self.items])
+        raw, cal = score_forecasts(p, o), score_forecasts(self(p), o)
+        return {"n": len(self.items), "share_yes": float(o.mean()), "brier": raw.brier,
+                "brier_calibrated": cal.brier, "log_score": raw.log_score,
+                "log_score_calibrated": cal.log_score}
+
     def describe(self) -> dict[str, Any]:
-        """What a run's JSON records of the map it used (without the per-question items)."""
+        """What a run's JSON records of the map it used (a new dict; without the items)."""
         a, b = self.resamples[:, 0], self.resamples[:, 1]
-        return {"method": "Platt scaling (logistic in the answer's log-odds), fitted on the "
+        on = None if self.fitted_on is None else {
+            **self.fitted_on.model_dump(), "cases": self.cases, "questions": len(self.items),
+            "resamples": int(self.resamples.shape[0])}
+        return {"method": "Platt scaling (logistic in the answer's log-odds), fitted on a "
                           "backtest archive's dev half",
-                "intercept": self.intercept, "slope": self.slope, "clip": EPS,
+                "intercept": self.intercept, "slope": self.slope, "clip": self.clip,
                 "intercept_95": [float(np.quantile(a, 0.025)), float(np.quantile(a, 0.975))],
                 "slope_95": [float(np.quantile(b, 0.025)), float(np.quantile(b, 0.975))],
-                "fitted_on": self.fitted_on, "dev": self.dev, "source": self.source}
+                "fitted_on": on, "dev": self.dev_scores(), "source": self.source}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"calibration": 1, **self.describe(),
-                "resamples": [[float(a), float(b)] for a, b in self.resamples],
-                "items": list(self.items)}
+        """The file ``--write-calibration`` writes (what :func:`load_calibration` reads)."""
+        return {"calibration": 1, "intercept": self.intercept, "slope": self.slope,
+                "clip": self.clip,
+                "fitted_on": None if self.fitted_on is None else self.fitted_on.model_dump(),
+                "resamples": self.resamples.tolist(),
+                "items": [i.model_dump() for i in self.items]}
 
 
 def fit_calibration(items: Sequence[dict[str, Any]], *, seed: int = 0,
                     resamples: int = RESAMPLES,
                     fitted_on: dict[str, Any] | None = None) -> Calibration:
     """Fit the map on ``items`` (each with ``case``, ``id``, ``p`` — the model's answer — and
-    ``outcome``), and its cluster bootstrap over cases (``seed``: the resampling's seed)."""
+    ``outcome``), and its cluster bootstrap over cases (``seed``: the resampling's seed).
+    ``fitted_on``: the archive, its split date, the draws and the seed (:class:`FittedOn`)."""
     if not items:
         raise ValueError("no resolved questions to fit a calibration on")
-    p = np.array([float(i["p"]) for i in items])
-    o = np.array([float(bool(i["outcome"])) for i in items])
-    x = _logit(p)
+    kept = tuple(Item(case=str(i["case"]), id=str(i["id"]), p=float(i["p"]),
+                      outcome=bool(i["outcome"])) for i in items)
+    x = _logit([i.p for i in kept])
+    o = np.array([float(i.outcome) for i in kept])
     a, b = _fit(x, o)
-    cases = sorted({str(i["case"]) for i in items})
-    rows = {c: np.array([k for k, i in enumerate(items) if i["case"] == c]) for c in cases}
+    cases = sorted({i.case for i in kept})
+    rows = {c: np.array([k for k, i in enumerate(kept) if i.case == c]) for c in cases}
     rng = np.random.default_rng(seed)
     boot = np.empty((resamples, 2))
     for r in range(resamples):
         pick = np.concatenate([rows[cases[k]] for k in rng.integers(0, len(cases), len(cases))])
         boot[r] = _fit(x[pick], o[pick])
-    cal = _expit(a + b * x)
-    clip = np.clip(p, EPS, 1 - EPS)
-    dev = {"n": len(items), "share_yes": float(o.mean()),
-           "brier": float(np.mean((p - o) ** 2)), "brier_calibrated": float(np.mean((cal - o) ** 2)),
-           "log_score": float(-np.mean(o * np.log(clip) + (1 - o) * np.log(1 - clip))),
-           "log_score_calibrated": float(-np.mean(o * np.log(cal) + (1 - o) * np.log(1 - cal)))}
-    info = {**(fitted_on or {}), "cases": cases, "questions": len(items), "bootstrap_seed": seed,
-            "resamples": resamples}
-    kept = tuple({"case": str(i["case"]), "id": str(i["id"]), "p": float(i["p"]),
-                  "outcome": bool(i["outcome"])} for i in items)
-    return Calibration(intercept=a, slope=b, resamples=boot, fitted_on=info, dev=dev,
-                       items=kept)
-
-
-def _bad(where: str, what: str) -> DetenteError:
-    return DetenteError(f"{where}: {what}. Write a calibration with `detente backtest ARCHIVE "
-                        "--write-calibration FILE`, or use `--calibration none`.")
+    on = None if fitted_on is None else FittedOn(**fitted_on, bootstrap_seed=seed)
+    return Calibration(intercept=a, slope=b, resamples=boot, fitted_on=on, items=kept)
 
 
 def load_calibration(path: str | Path) -> Calibration:
-    """A calibration written by ``--write-calibration`` (clear errors for anything else)."""
-    where = str(path)
+    """A calibration written by ``--write-calibration``; anything else is refused with what is
+    wrong and where (line, field)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_bytes()
     except OSError as e:
-        raise _bad(where, f"cannot read the calibration ({e.strerror or e})") from None
-    return _from_text(text, where, where)
+        raise DetenteError(f"{path}: cannot read the calibration ({e.strerror or e}). Write "
+                           "one with `detente backtest ARCHIVE --write-calibration FILE`, or "
+                           "use `--calibration none`.") from None
+    return _from_bytes(text, str(path), str(path))
 
 
-def _from_text(text: str, where: str, source: str) -> Calibration:
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise _bad(where, f"not JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-    if not isinstance(d, dict) or d.get("calibration") != 1:
-        raise _bad(where, "not a detente calibration (no `\"calibration\": 1` at the top)")
-    try:
-        a, b = float(d["intercept"]), float(d["slope"])
-        boot = np.asarray(d["resamples"], dtype=float)
-    except KeyError as e:
-        raise _bad(where, f"field {e} is missing") from None
-    except (TypeError, ValueError):
-        raise _bad(where, "`intercept`, `slope` and every entry of `resamples` must be "
-                          "numbers") from None
-    if not (math.isfinite(a) and math.isfinite(b) and b >= 0):
-        raise _bad(where, f"intercept {a} and slope {b} must be finite, the slope ≥ 0")
-    if boot.ndim != 2 or boot.shape[1] != 2 or boot.shape[0] < 1 or not np.isfinite(boot).all():
-        raise _bad(where, "`resamples` must be a list of [intercept, slope] pairs")
-    return Calibration(intercept=a, slope=b, resamples=boot,
-                       fitted_on=dict(d.get("fitted_on") or {}), dev=dict(d.get("dev") or {}),
-                       items=tuple(d.get("items") or ()), source=source)
+def _from_bytes(text: bytes, where: str, source: str) -> Calibration:
+    import json
+
+    try:  # the fast path: a well-formed file
+        f = _File.model_validate(json.loads(text))
+    except (ValueError, ValidationError, RecursionError):
+        # the slow path, for a located report: the scenario reader (YAML reads JSON)
+        from .scenario.load import read_model
+
+        f = read_model(text, _File, file=where)[0]
+    return Calibration(intercept=f.intercept, slope=f.slope,
+                       resamples=np.array(f.resamples, dtype=float).reshape(-1, 2),
+                       clip=f.clip, fitted_on=f.fitted_on, items=f.items, source=source)
 
 
 @functools.cache
 def shipped_calibration() -> Calibration:
     """The calibration that ships with detente (fitted on the archive in this repository)."""
     ref = files("detente") / "data" / "calibration.json"
-    return _from_text(ref.read_text(encoding="utf-8"), "detente/data/calibration.json",
-                      "shipped with detente (detente/data/calibration.json)")
+    return _from_bytes(ref.read_bytes(), "detente/data/calibration.json",
+                       "shipped with detente (detente/data/calibration.json)")
+
+
+def resolve_calibration(value: str | Path | None) -> Calibration | None:
+    """A ``--calibration`` option (or a stored run's): ``shipped`` (or None), ``none``, or the
+    path of a file written by ``--write-calibration``."""
+    if value is None or value == "shipped":
+        return shipped_calibration()
+    if value == "none":
+        return None
+    return load_calibration(value)
 
 
 def calibrated_answer(cal: Calibration, p: float,

@@ -112,7 +112,13 @@ def analyze(
     answers are the same whichever; each question gains a calibrated answer beside them.
     """
     t0 = time.perf_counter()
-    cal = shipped_calibration() if calibration == "shipped" else calibration
+    if isinstance(calibration, str) and calibration == "shipped":
+        cal: Calibration | None = shipped_calibration()
+    elif calibration is None or isinstance(calibration, Calibration):
+        cal = calibration
+    else:
+        raise TypeError("calibration must be \"shipped\", None or a Calibration "
+                        f"(detente.calibration.load_calibration(path)); got {calibration!r}")
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise ValueError(f"draws must be a whole number ≥ 1; got {draws!r}")
     draws = int(draws)

@@ -71,19 +71,23 @@ def analyze(
                           "cap), to show which one makes it certain."),
     ] = False,
     calibration: Annotated[
-        str, typer.Option("--calibration", metavar="shipped|none|PATH",
-                          help="The map from the model's answers to calibrated ones: the one "
-                               "fitted on the backtest archive (shipped), none, or a file "
-                               "written by `detente backtest --write-calibration`.")
-    ] = "shipped",
+        Optional[str], typer.Option("--calibration", metavar="shipped|none|PATH",
+                                    help="The map from the model's answers to calibrated ones: "
+                                         "the one fitted on the backtest archive (shipped, the "
+                                         "default), none, or a file written by `detente "
+                                         "backtest --write-calibration`.")
+    ] = None,
 ) -> None:
     """Analyse a scenario: a summary in the terminal, the full results as JSON."""
     from ..analysis import analyze as run_analysis
-    from ..calibration import load_calibration
+    from ..calibration import resolve_calibration
     from ..scenario.load import load_scenario
 
-    cal = (calibration if calibration == "shipped" else None if calibration == "none"
-           else load_calibration(calibration))
+    if calibration is not None and draws == 1:
+        raise DetenteError("--calibration: a one-draw point estimate has no calibrated answer "
+                           "(the map reads shares of many draws); add --draws N or drop "
+                           "--calibration")
+    cal = resolve_calibration(calibration)
     scenario = load_scenario(file)
     if report_path is not None:  # a missing extra fails now, not after the analysis
         from ..report.html import check_report_extra
@@ -125,8 +129,19 @@ def analyze(
     if recorder is not None:
         recorder.save(result, data, options={"draws": draws, "seed": seed, "backend": backend,
                                              "workers": workers, "chunk_size": chunk_size,
-                                             "stream": stream, "calibration": calibration},
+                                             "stream": stream,
+                                             "calibration": _recorded(calibration, draws)},
                       quiet_stdout=json_path == "-")
+
+
+def _recorded(calibration: str | None, draws: int) -> str:
+    """The ``--calibration`` a run records: what a report of it later uses (a file by its full
+    path, so it is found from any folder)."""
+    if draws == 1:
+        return "none"
+    if calibration in (None, "shipped", "none"):
+        return calibration or "shipped"
+    return str(Path(calibration).resolve())
 
 
 @app.command()
@@ -138,6 +153,11 @@ def score(
     json_path: Annotated[
         Optional[str], typer.Option("--json", metavar="PATH", help="Write the scores as JSON.")
     ] = None,
+    calibration: Annotated[
+        str, typer.Option("--calibration", metavar="shipped|none|PATH",
+                          help="The map whose calibrated answers are scored too (as for "
+                               "`analyze`).")
+    ] = "shipped",
 ) -> None:
     """Score the questions' probabilities against their resolutions: Brier, log, calibration,
     the Brier score's decomposition and the AUC."""
@@ -146,18 +166,24 @@ def score(
     from rich.table import Table
 
     from ..analysis import analyze as run_analysis
+    from ..calibration import resolve_calibration
     from ..scenario.load import load_scenario
     from ..scoring import score_forecasts
 
+    if draws == 1 and calibration != "shipped":
+        raise DetenteError("--calibration: a one-draw point estimate has no calibrated answer; "
+                           "add --draws N or drop --calibration")
+    the_map = resolve_calibration(calibration)
     items = []
     for f in files:
         s = load_scenario(f)
         if not any(q.resolution is not None for q in s.questions):
             continue
-        a = run_analysis(s, draws=draws, seed=seed)
+        a = run_analysis(s, draws=draws, seed=seed, calibration=the_map)
         for q in a.questions:
             if q.resolution is not None:
-                items.append({"file": str(f), "id": q.id, "probability": q.probability,
+                items.append({"file": str(f), "case": f.resolve().parent.name, "id": q.id,
+                              "probability": q.probability,
                               "calibrated": None if q.calibrated is None else q.calibrated[0],
                               "outcome": q.resolution})
     if not items:
@@ -169,6 +195,9 @@ def score(
     if all(i["calibrated"] is not None for i in items):
         cal = score_forecasts([i["calibrated"] for i in items],
                               [int(i["outcome"]) for i in items])
+
+    seen = set(the_map.cases) if the_map is not None else set()
+    inside = sum(i["case"] in seen for i in items)
 
     def render(con: Console) -> None:
         con.print(f"{res.n} resolved question(s) from {len(files)} file(s); {draws:,} draws, "
@@ -191,13 +220,14 @@ def score(
                       f"{row['observed_frequency']:.2f}")
         con.print(t)
         if cal is not None:
-            con.print(f"Calibrated answers (the shipped map, fitted on the backtest archive's "
-                      f"dev half; in-sample for those cases): Brier score {cal.brier:.4f} · log "
-                      f"score {cal.log_score:.4f} · reliability {cal.reliability:.4f}",
-                      markup=False)
+            note = (f"; {inside} of these questions are from negotiations it was fitted on "
+                    "(in-sample)" if inside else "; none from negotiations it was fitted on")
+            con.print(f"Calibrated answers ({the_map.source if the_map else ''}{note}): Brier "
+                      f"score {cal.brier:.4f} · log score {cal.log_score:.4f} · reliability "
+                      f"{cal.reliability:.4f}", markup=False)
 
     data = res.to_dict()
     if cal is not None:
         data["calibrated"] = {"brier": cal.brier, "log_score": cal.log_score,
-                              **cal.decomposition()}
+                              **cal.decomposition(), "in_sample": inside}
     _emit(data, json_path, render, "Scores")

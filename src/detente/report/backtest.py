@@ -9,6 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .numbers import calibration_sentence
+
 __all__ = ["backtest_html", "render_backtest"]
 
 HALVES = (("test", "Test half (the scores that count)"), ("dev", "Dev half (fitting allowed)"),
@@ -25,14 +27,8 @@ def _f(v: float | None, digits: int = 3) -> str:
 
 
 def calibration_line(c: dict[str, Any]) -> str:
-    """One sentence on a fitted calibration: the map, its bootstrap range, what it was fitted
-    on."""
-    lo, hi = c["slope_95"]
-    on = c["fitted_on"]
-    return (f"Calibration (\"process, calibrated\"), fitted on the dev half "
-            f"({on.get('questions', '?')} questions, {len(on.get('cases', []))} cases): "
-            f"logit p' = {c['intercept']:+.2f} + {c['slope']:.2f} × logit p (slope 95% "
-            f"{lo:.2f}–{hi:.2f}, bootstrap over cases).")
+    """The backtest's line on the calibration it fitted (:func:`calibration_sentence`)."""
+    return f"Calibration (\"process, calibrated\"): {calibration_sentence(c)}"
 
 
 def render_backtest(res: Any, con: Console) -> None:

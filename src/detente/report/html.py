@@ -29,6 +29,7 @@ from ..forecast import registry
 from ..labels import describe
 from .html_inputs import Cites
 from .html_sections import _num, _pct_interval, _range, _share
+from .numbers import calibration_sentence
 from .process import HTML_MONTHS, MEASURES, process_view
 from .tables import _v as _stat  # the median with its 5–95% range, as in the terminal
 from .terminal import _pct
@@ -300,7 +301,9 @@ def render_html(analysis: Analysis, *, stability: StabilityRun | None = None,
     env.filters["code"] = hi.ticks_to_code
     template = env.get_template("report.html.j2")
     return template.render(
-        s=s, a=analysis, many=many, questions=questions, actors=_actors(analysis, data, cites),
+        s=s, a=analysis, many=many, questions=questions,
+        calibration_text=(None if analysis.calibration is None
+                          else calibration_sentence(analysis.calibration.describe())), actors=_actors(analysis, data, cites),
         defaults=hi.defaults_view(analysis, many),
         certainty=_certainty_view(certainty, s),
         no_deal_inputs=hi.no_deal_inputs(s, cites),

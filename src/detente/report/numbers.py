@@ -3,7 +3,9 @@ and the web app (so that 0.4% never reads 0% in one place and 0.4% in another)."
 
 from __future__ import annotations
 
-__all__ = ["num", "pct", "signed", "signed_interval"]
+from typing import Any
+
+__all__ = ["calibration_sentence", "num", "pct", "signed", "signed_interval"]
 
 
 def pct(v: float | None) -> str:
@@ -42,3 +44,22 @@ def signed_interval(iv: tuple[float, float] | list[float] | None, pct: bool) -> 
     k, digits = (100.0, 1) if pct else (1.0, 2)
     lo, hi = f"{iv[0] * k:+.{digits}f}", f"{iv[1] * k:+.{digits}f}"
     return "" if lo == hi else f"[{lo} to {hi}]"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def calibration_sentence(c: dict[str, Any]) -> str:
+    """What a calibration is (its ``describe()``, as in a run's JSON), in one sentence for
+    every face: the map, what it was fitted on, how sure it is."""
+    on = c.get("fitted_on")
+    lo, hi = c["slope_95"]
+    if on:
+        where = (f"the dev half of the backtest archive '{on['archive']}' "
+                 f"({_count(on['questions'], 'question')}, "
+                 f"{_count(len(on['cases']), 'negotiation')})")
+    else:
+        where = "resolved questions outside a backtest"
+    return (f"logit p' = {c['intercept']:+.2f} + {c['slope']:.2f} × logit p, fitted on "
+            f"{where}; slope 95% {lo:.2f}–{hi:.2f} (a bootstrap over the negotiations).")

@@ -12,6 +12,7 @@ from ..analysis import Analysis
 from ..forecast import registry
 from ..labels import default_assumptions, describe
 from .fit import Col, fit_tables
+from .numbers import calibration_sentence
 from .numbers import pct as _pct
 
 __all__ = ["render_summary"]
@@ -157,21 +158,17 @@ def _render_questions(analysis: Analysis, console: Console) -> None:
             row = [q.text, f"{q.probability:.0%}", f"{_pct(lo)}–{_pct(hi)}"]
             if cal:
                 row.append("—" if q.calibrated is None else
-                           f"{q.calibrated[0]:.0%} ({_pct(q.calibrated[1])}–"
+                           f"{_pct(q.calibrated[0])} ({_pct(q.calibrated[1])}–"
                            f"{_pct(q.calibrated[2])})")
             t.add_row(*row)
         else:
             t.add_row(q.text, "yes" if q.probability >= 0.5 else "no")
     console.print(t)
     if cal and analysis.calibration is not None:
-        on = analysis.calibration.fitted_on
-        console.print(f"[dim]Calibrated: the answer mapped to how often the model's answers "
-                      f"came true in the backtest archive's dev half "
-                      f"({on.get('questions', '?')} resolved questions, "
-                      f"{len(on.get('cases', []))} negotiations): logit p' = "
-                      f"{analysis.calibration.intercept:+.2f} + "
-                      f"{analysis.calibration.slope:.2f} × logit p; its interval adds the "
-                      f"map's own uncertainty. `--calibration none` leaves it out.[/dim]")
+        text = calibration_sentence(analysis.calibration.describe())
+        console.print(f"Calibrated: the answer mapped to how often the model's answers came "
+                      f"true: {text} Its interval adds the map's own uncertainty; "
+                      "`--calibration none` leaves it out.", style="dim", markup=False)
     console.print("[dim]Conditions are evaluated per draw on the analyses above; month by "
                   "month for deals (no-deal values drift).[/dim]")
     sens = analysis.sensitivity

@@ -293,7 +293,8 @@ class JobRunner:
             summary = self._store.record(
                 job.text, result, results=data, timings=timings,
                 options={"draws": job.draws, "seed": job.seed, "backend": "serial",
-                         "source": "web", "scenario_file": f"{job.scenario}.yaml"})
+                         "source": "web", "scenario_file": f"{job.scenario}.yaml",
+                         "calibration": "shipped" if job.draws > 1 else "none"})
         except DetenteError as e:  # the store cannot be written, …
             with self._cond:
                 self._finish(job, "failed", str(e))

@@ -69,6 +69,7 @@ class ReportCache:
             if cached is not None:
                 return cached, False
             from ..analysis import analyze
+            from ..calibration import resolve_calibration
             from ..scenario.load import loads_scenario
 
             if record.seed is None and record.draws > 1:
@@ -79,7 +80,12 @@ class ReportCache:
             # slightly, and what sensitivity ranks): its stored results say which.
             how = (record.results or {}).get("aggregation")
             stream = None if not isinstance(how, str) else how.startswith("streamed")
-            analysis = analyze(scenario, draws=record.draws, seed=record.seed, stream=stream)
+            # with the map the run used (`--calibration`), or none where its results have none
+            opt = (record.options or {}).get("calibration")
+            if opt is None:
+                opt = "shipped" if (record.results or {}).get("calibration") else "none"
+            analysis = analyze(scenario, draws=record.draws, seed=record.seed, stream=stream,
+                               calibration=resolve_calibration(opt))
             return self.render(record.id, analysis), True
 
     def _put(self, run_id: str, html: str) -> None:
